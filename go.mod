@@ -1,0 +1,3 @@
+module github.com/marill-go/marill
+
+go 1.26
