@@ -34,8 +34,7 @@ const (
 	OpRMSNorm    = "rmsnorm"
 )
 
-// IsShapeOp reports whether op only rearranges data (free on shares and
-// not recorded in reports).
+// IsShapeOp reports whether op only rearranges data (free on shares).
 func IsShapeOp(op string) bool {
 	switch op {
 	case OpTranspose, OpSplitHeads, OpMergeHeads, OpRows, OpRotateHalf:
@@ -43,6 +42,11 @@ func IsShapeOp(op string) bool {
 	}
 	return false
 }
+
+// Unreported reports whether engines leave op out of their reports: shape
+// operations, and inputs (plaintext entering the engine), which cost
+// nothing and would only swell element counts with weights.
+func Unreported(op string) bool { return op == OpInput || IsShapeOp(op) }
 
 // OpInfo is what an operation produces and where it runs, derived from its
 // operands alone. Every engine computes it the same way (the Infer

@@ -1,6 +1,3 @@
-// Package table renders small tables as aligned text, Markdown and HTML.
-// It is internal: reports and plans use it for their String, Markdown and
-// HTML methods.
 package table
 
 import (

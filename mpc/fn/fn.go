@@ -1,8 +1,3 @@
-// Package fn defines, in float64, every non-linear function the engines
-// compute and every MPC-friendly approximation of them. It is the
-// mathematical ground truth: the plain engine's float64 mode calls it, the
-// fixed-point tables in package fxp are built from it, and training
-// differentiates the same definitions.
 package fn
 
 import (
@@ -82,7 +77,7 @@ func Softmax(dst, row []float64, kind mpc.SoftmaxKind, valid int) {
 		for _, x := range r {
 			s += ReLU(x)
 		}
-		n := float64(len(row))
+		n := float64(valid) // masked keys take no part, not even ε
 		for j, x := range r {
 			d[j] = (ReLU(x) + mpc.TwoReLUEps/n) / (s + mpc.TwoReLUEps)
 		}

@@ -456,7 +456,7 @@ func (f *Funcs) Sum(row []uint64) uint64 {
 //
 //	exact: e = NegExp(max − x), p = Trunc(e·ReciprocalHi(Σe), h)
 //	2quad: q = (x + 5)², p = Trunc(q·ReciprocalHi(Σq), h)
-//	2relu: q = ReLU(x), p = Trunc(q·ReciprocalHi(Σq + 1 ulp), h)
+//	2relu: q = ReLU(x) + 1 ulp, p = Trunc(q·ReciprocalHi(Σq), h)
 func (f *Funcs) Softmax(dst, row []uint64, kind mpc.SoftmaxKind, valid int) {
 	for j := valid; j < len(dst); j++ {
 		dst[j] = 0
@@ -478,10 +478,12 @@ func (f *Funcs) Softmax(dst, row []uint64, kind mpc.SoftmaxKind, valid int) {
 		}
 		s = f.Sum(d)
 	case mpc.Softmax2ReLU:
+		// MPCFormer's ε/n per element is one ulp here, so an all-negative
+		// row is uniform as in the float definition.
 		for j, x := range r {
-			d[j] = f.ReLU(x)
+			d[j] = f.Wrap(f.ReLU(x) + 1)
 		}
-		s = f.Wrap(f.Sum(d) + 1)
+		s = f.Sum(d)
 	default:
 		panic(fmt.Sprintf("fxp: softmax kind %v", kind))
 	}

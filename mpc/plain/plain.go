@@ -139,7 +139,7 @@ func placeholder(s mpc.Shape, v mpc.Visibility) mpc.Tensor {
 func (e *Engine) fixed(v mpc.Visibility) bool { return e.fx != nil && v == mpc.Shared }
 
 func (e *Engine) record(oi mpc.OpInfo, start time.Time) {
-	if mpc.IsShapeOp(oi.Op) {
+	if mpc.Unreported(oi.Op) {
 		return
 	}
 	e.rec.Record(oi.Op, oi.Place, mpc.Cost{Count: 1, Elements: oi.Elements, MACs: oi.MACs, Time: time.Since(start)})

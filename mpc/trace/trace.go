@@ -116,7 +116,7 @@ func (e *Engine) emit(op Op, ins ...mpc.Tensor) mpc.Tensor {
 	if c.MACs == 0 {
 		c.MACs = op.MACs
 	}
-	if !mpc.IsShapeOp(op.Op) {
+	if !mpc.Unreported(op.Op) {
 		e.rec.Record(op.Op, op.Place, c)
 	}
 	if e.opts.Observe != nil {
