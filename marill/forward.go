@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"sync"
 
 	"github.com/marill-go/marill/mpc"
 )
@@ -82,6 +83,24 @@ type forward struct {
 	m *Model
 	e mpc.Engine
 	n int
+	// cos and sin are the rotary tables, built once per pass and only if
+	// an engine reads them (a shape-only engine never does).
+	cos, sin *lazyTable
+}
+
+// lazyTable is a public constant whose values are computed on first use.
+type lazyTable struct {
+	shape mpc.Shape
+	once  sync.Once
+	data  []float64
+	fill  func() []float64
+}
+
+func (t *lazyTable) Shape() mpc.Shape { return t.shape }
+
+func (t *lazyTable) Data() []float64 {
+	t.once.Do(func() { t.data = t.fill() })
+	return t.data
 }
 
 func (f *forward) scope(name string) func() { return f.e.Scope(name) }
@@ -170,9 +189,16 @@ func (f *forward) attention(x mpc.Tensor, b *Block) mpc.Tensor {
 // of each original head's slice, so merging heads leaves it unchanged.
 func (f *forward) rotary(x mpc.Tensor) mpc.Tensor {
 	e, cfg := f.e, f.m.Config
-	cos, sin := RotaryTables(cfg, f.n)
+	if f.cos == nil {
+		shape := mpc.Shape{f.n, cfg.HeadDim()}
+		var tables sync.Once
+		var cos, sin *mpc.Dense
+		build := func() { cos, sin = RotaryTables(cfg, f.n) }
+		f.cos = &lazyTable{shape: shape, fill: func() []float64 { tables.Do(build); return cos.Data() }}
+		f.sin = &lazyTable{shape: shape, fill: func() []float64 { tables.Do(build); return sin.Data() }}
+	}
 	h := e.SplitHeads(x, cfg.Heads)
-	r := e.Add(e.Mul(h, e.Input(cos, mpc.Public)), e.Mul(e.RotateHalf(h), e.Input(sin, mpc.Public)))
+	r := e.Add(e.Mul(h, e.Input(f.cos, mpc.Public)), e.Mul(e.RotateHalf(h), e.Input(f.sin, mpc.Public)))
 	return e.MergeHeads(r)
 }
 
