@@ -20,12 +20,12 @@ type Funcs struct {
 	cmpMask uint64
 	one     uint64
 
-	geluGap map[mpc.GeLUKind]segments
-	siluGap segments
-	tanh    segments
-	exp     [][]uint64
-	recip   []uint64
-	rsqrt   []uint64
+	gelu  map[mpc.GeLUKind]segments
+	silu  segments
+	tanh  segments
+	exp   [][]uint64
+	recip []uint64
+	rsqrt []uint64
 }
 
 // New validates p and builds its tables.
@@ -39,12 +39,12 @@ func New(p Params) (*Funcs, error) {
 		cmpMask: ring.Mask(p.CmpBits),
 	}
 	f.one = f.Encode(1)
-	f.geluGap = map[mpc.GeLUKind]segments{
-		mpc.GeLUExact: f.segments(p.GeLUBits, func(u float64) float64 { return fn.GeLUGap(u, mpc.GeLUExact) }, 0),
-		mpc.GeLUTanh:  f.segments(p.GeLUBits, func(u float64) float64 { return fn.GeLUGap(u, mpc.GeLUTanh) }, 0),
+	f.gelu = map[mpc.GeLUKind]segments{
+		mpc.GeLUExact: f.segments(p.GeLUBits, p.ActFrac, func(u float64) float64 { return fn.GeLU(u, mpc.GeLUExact) }, 0, 0, 0, 1),
+		mpc.GeLUTanh:  f.segments(p.GeLUBits, p.ActFrac, func(u float64) float64 { return fn.GeLU(u, mpc.GeLUTanh) }, 0, 0, 0, 1),
 	}
-	f.siluGap = f.segments(p.SiLUBits, fn.SiLUGap, 0)
-	f.tanh = f.segments(p.TanhBits, math.Tanh, 1)
+	f.silu = f.segments(p.SiLUBits, p.SiLUFrac, func(u float64) float64 { return fn.SiLU(u, mpc.SiLUExact) }, 0, 0, 0, 1)
+	f.tanh = f.segments(p.TanhBits, p.ActFrac, math.Tanh, -1, 0, 1, 0)
 
 	d := p.ExpDigitBits
 	f.exp = make([][]uint64, p.ExpDigits())
@@ -75,34 +75,76 @@ func New(p Params) (*Funcs, error) {
 	return f, nil
 }
 
-// segments is a piecewise-linear table over |x|: on bucket i,
-// [i, i+1)·2^−ActFrac, the function is α[i] + β[i]·|x| (the chord through
-// the bucket's ends); the last bucket holds the asymptote. Slopes are kept
-// at scale 2f: at f bits a small slope's rounding, times |x| up to 16,
-// would cost several ulps. Where β ≠ 0, |x| is inside the table, so the
-// product cannot overflow.
-type segments struct {
-	alpha, beta []uint64
+// Segments is a piecewise-linear table over signed buckets: bucket
+// i ∈ [−L, L) covers [i, i+1)·2^−Frac, where the function is
+// Alpha[i+L] + Beta[i+L]·x (the chord through the bucket's ends); entry 2L
+// holds the asymptote below the table, 2L+1 above. Alpha is at scale f,
+// Beta at ActSlopeScale: the products with x stay inside the ring even on
+// the upper asymptote, where β = 1 meets large x. The table has
+// 2^Bits ≥ 2L + 2 entries.
+type Segments struct {
+	Bits, Frac, L int
+	Alpha, Beta   []uint64
 }
 
-func (f *Funcs) segments(bits int, g func(u float64) float64, last float64) segments {
+type segments = Segments
+
+func (f *Funcs) segments(bits, frac int, g func(float64) float64, loA, loB, hiA, hiB float64) segments {
 	n := 1 << bits
-	h := math.Ldexp(1, -f.p.ActFrac)
-	s := segments{alpha: make([]uint64, n), beta: make([]uint64, n)}
-	for i := 0; i < n-1; i++ {
+	L := n/2 - 1
+	h := math.Ldexp(1, -frac)
+	bs := f.ActSlopeScale()
+	s := segments{Bits: bits, Frac: frac, L: L, Alpha: make([]uint64, n), Beta: make([]uint64, n)}
+	for i := -L; i < L; i++ {
 		u0, u1 := float64(i)*h, float64(i+1)*h
 		b := (g(u1) - g(u0)) / h
-		s.alpha[i] = f.Encode(g(u0) - b*u0)
-		s.beta[i] = f.encodeAt(b, 2*f.p.FracBits)
+		s.Alpha[i+L] = f.Encode(g(u0) - b*u0)
+		s.Beta[i+L] = f.encodeAt(b, bs)
 	}
-	s.alpha[n-1] = f.Encode(last)
+	s.Alpha[2*L], s.Beta[2*L] = f.Encode(loA), f.encodeAt(loB, bs)
+	s.Alpha[2*L+1], s.Beta[2*L+1] = f.Encode(hiA), f.encodeAt(hiB, bs)
 	return s
 }
 
-// eval is α[i] + Trunc(β[i]·a, 2f) for a = |x| and its bucket i.
-func (s segments) eval(f *Funcs, a uint64, i uint64) uint64 {
-	return f.Wrap(s.alpha[i] + f.MulShift(s.beta[i], a, 2*f.p.FracBits))
+// ActSlopeScale is the scale of the tables' slopes: 2f, or less when the
+// ring could not hold β·x for the largest comparable x (RingBits − 2 −
+// CmpBits bits; 26 at the defaults).
+func (f *Funcs) ActSlopeScale() int {
+	return min(2*f.p.FracBits, f.p.RingBits-2-f.p.CmpBits)
 }
+
+// Index returns the table entry for x: i + L for the bucket i =
+// ⌊x·2^Frac⌋ when −L ≤ i < L, 2L below the table, 2L+1 above. The range
+// tests are comparisons of ⌊x·2^Frac⌋ read at CmpBits − (f − Frac) bits.
+func (s segments) Index(f *Funcs, x uint64) uint64 {
+	sh := f.p.FracBits - s.Frac
+	i := f.Signed(f.Floor(x, sh))
+	w := f.p.CmpBits - sh
+	i = ring.Signed(uint64(i)&ring.Mask(w), w)
+	switch {
+	case i < -int64(s.L):
+		return uint64(2 * s.L)
+	case i >= int64(s.L):
+		return uint64(2*s.L + 1)
+	}
+	return uint64(i + int64(s.L))
+}
+
+// Eval is Alpha[j] + Trunc(Beta[j]·x, ActSlopeScale) with j = Index(x).
+func (s segments) Eval(f *Funcs, x uint64) uint64 {
+	j := s.Index(f, x)
+	return f.Wrap(s.Alpha[j] + f.MulShift(s.Beta[j], x, f.ActSlopeScale()))
+}
+
+// GeLUTable, SiLUTable and TanhTable expose the tables (the secure engine
+// looks them up obliviously).
+func (f *Funcs) GeLUTable(kind mpc.GeLUKind) Segments { return f.gelu[kind] }
+
+// SiLUTable is the accurate SiLU's table.
+func (f *Funcs) SiLUTable() Segments { return f.silu }
+
+// TanhTable is tanh's table.
+func (f *Funcs) TanhTable() Segments { return f.tanh }
 
 // mantissaValue is the representative of the inputs X (in ulps) whose most
 // significant bit is k and whose next mb bits are m: X itself when no bits
@@ -250,26 +292,13 @@ func (f *Funcs) Abs(x uint64) uint64 {
 // Less is the comparison a < b, computed as the sign of a − b.
 func (f *Funcs) Less(a, b uint64) bool { return f.Negative(a - b) }
 
-// ActIndex is the table index of a = |x| for a table of the given width:
-// ⌊a·2^ActFrac⌋, clipped to the last entry.
-func (f *Funcs) ActIndex(a uint64, bits int) uint64 {
-	t := f.Floor(a, f.p.FracBits-f.p.ActFrac)
-	limit := uint64(1)<<bits - 1
-	if !f.Less(t, limit) {
-		return limit
-	}
-	return t & limit
-}
-
-// GeLU evaluates the chosen form: the accurate forms as ReLU(x) minus a
-// piecewise-linear table of ReLU − GeLU over |x| (SIGMA's construction,
-// with a slope per bucket), Quad as (x² + 2x)/8 + 1/2 with one
-// truncation, ReLU as is.
+// GeLU evaluates the chosen form: the accurate forms as a piecewise-
+// linear table over signed buckets with the asymptotes 0 and x outside
+// (see Segments), Quad as (x² + 2x)/8 + 1/2 with one truncation, ReLU as is.
 func (f *Funcs) GeLU(x uint64, kind mpc.GeLUKind) uint64 {
 	switch kind {
 	case mpc.GeLUExact, mpc.GeLUTanh:
-		a := f.Abs(x)
-		return f.Wrap(f.ReLU(x) - f.geluGap[kind].eval(f, a, f.ActIndex(a, f.p.GeLUBits)))
+		return f.gelu[kind].Eval(f, x)
 	case mpc.GeLUQuad:
 		return f.Quad(x)
 	case mpc.GeLUReLU:
@@ -278,12 +307,11 @@ func (f *Funcs) GeLU(x uint64, kind mpc.GeLUKind) uint64 {
 	panic(fmt.Sprintf("fxp: GeLU kind %v", kind))
 }
 
-// SiLU evaluates the chosen form (as GeLU, with a SiLUBits table).
+// SiLU evaluates the chosen form (as GeLU, with the SiLU table).
 func (f *Funcs) SiLU(x uint64, kind mpc.SiLUKind) uint64 {
 	switch kind {
 	case mpc.SiLUExact:
-		a := f.Abs(x)
-		return f.Wrap(f.ReLU(x) - f.siluGap.eval(f, a, f.ActIndex(a, f.p.SiLUBits)))
+		return f.silu.Eval(f, x)
 	case mpc.SiLUQuad:
 		return f.Quad(x)
 	case mpc.SiLUReLU:
@@ -298,15 +326,8 @@ func (f *Funcs) Quad(x uint64) uint64 {
 	return f.Wrap(q + f.one>>1)
 }
 
-// Tanh is sign(x)·T(|x|) with a piecewise-linear TanhBits table of tanh.
-func (f *Funcs) Tanh(x uint64) uint64 {
-	a := f.Abs(x)
-	v := f.tanh.eval(f, a, f.ActIndex(a, f.p.TanhBits))
-	if f.Negative(x) {
-		return f.Wrap(-v)
-	}
-	return v
-}
+// Tanh is a piecewise-linear table over signed buckets, ∓1 outside.
+func (f *Funcs) Tanh(x uint64) uint64 { return f.tanh.Eval(f, x) }
 
 // Exp is e^x for x ≤ 0 (x > 0 is taken as 0): z = −x clipped to
 // 2^ExpBits − 1 ulps, split into ExpDigitBits digits, one table per digit,

@@ -32,7 +32,7 @@ func TestEncodeDecode(t *testing.T) {
 	}
 	// A narrow ring wraps: 2^(k−f−1) is out of range and becomes negative.
 	p := Default()
-	p.RingBits, p.CmpBits, p.FracBits, p.ExpFrac = 40, 40, 8, 8
+	p.RingBits, p.CmpBits, p.FracBits, p.ExpFrac = 40, 32, 8, 8
 	n := MustNew(p)
 	if got := n.Decode(n.Encode(1 << 31)); got != -(1 << 31) {
 		t.Errorf("40-bit ring: 2^31 decodes to %g, want the wrapped -2^31", got)

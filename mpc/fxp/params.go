@@ -16,15 +16,19 @@ type Params struct {
 	// ulps. Narrow comparisons are cheaper (a secure engine reduces its
 	// shares to this width locally before comparing).
 	CmpBits int
-	// ActFrac is the fractional bits of activation table indices: GeLU,
-	// SiLU and tanh look |x| up at a resolution of 2^−ActFrac.
+	// ActFrac is the resolution of the GeLU and tanh tables: they are
+	// piecewise linear on buckets of width 2^−ActFrac.
 	ActFrac int
-	// GeLUBits, SiLUBits and TanhBits are the index widths of those tables:
-	// they cover |x| < 2^(bits−ActFrac); beyond it the function is taken as
-	// its asymptote (ReLU for GeLU and SiLU, ±1 for tanh).
+	// GeLUBits and TanhBits are the index widths of those tables: 2^(bits−1)−1
+	// buckets on each side of zero (GeLU |x| < 3.97, tanh |x| < 7.97 at the
+	// defaults); beyond them the function is its asymptote (0 or x for GeLU,
+	// ∓1 for tanh).
 	GeLUBits int
-	SiLUBits int
 	TanhBits int
+	// SiLUFrac and SiLUBits are the same for SiLU, whose gap to ReLU decays
+	// more slowly (|x| < 15.9 at the defaults).
+	SiLUFrac int
+	SiLUBits int
 	// ExpFrac is the precision of the negative exponential's input: z is
 	// floored to ExpFrac fractional bits (a relative error below 2^−ExpFrac
 	// in e^−z) so the tables stay small at any FracBits.
@@ -42,19 +46,20 @@ type Params struct {
 
 // Default returns the numerics the secure engine uses unless told
 // otherwise: Z_2^64 with 16 fractional bits (CrypTen's scale), comparisons
-// at 36 bits (|x| < 2^19), SIGMA's 8-bit GeLU and 10-bit SiLU tables at 6
-// fractional bits (made piecewise linear), SIGMA's exponential input at
-// 12 fractional bits in two 8-bit digits, 7-bit mantissas and one Newton
+// at 36 bits (|x| < 2^19), piecewise-linear tables at 1/32 with 256 GeLU
+// entries (|x| < 3.97) and 512 tanh entries, 512 SiLU entries at 1/16, SIGMA's exponential input at 12
+// fractional bits in two 8-bit digits, 7-bit mantissas and one Newton
 // step.
 func Default() Params {
 	return Params{
 		RingBits:     64,
 		FracBits:     16,
 		CmpBits:      36,
-		ActFrac:      6,
+		ActFrac:      5,
 		GeLUBits:     8,
-		SiLUBits:     10,
 		TanhBits:     9,
+		SiLUFrac:     4,
+		SiLUBits:     9,
 		ExpFrac:      12,
 		ExpDigitBits: 8,
 		MantissaBits: 7,
@@ -76,11 +81,12 @@ func (p Params) Validate() error {
 	}{
 		{"RingBits", p.RingBits, 16, 64},
 		{"FracBits", p.FracBits, 2, (p.RingBits - 16) / 3},
-		{"CmpBits", p.CmpBits, p.FracBits + 6, p.RingBits},
+		{"CmpBits", p.CmpBits, p.FracBits + 6, p.RingBits - 8},
 		{"ActFrac", p.ActFrac, 0, p.FracBits},
-		{"GeLUBits", p.GeLUBits, p.ActFrac + 1, 16},
-		{"SiLUBits", p.SiLUBits, p.ActFrac + 1, 16},
-		{"TanhBits", p.TanhBits, p.ActFrac + 1, 16},
+		{"GeLUBits", p.GeLUBits, 2, 14},
+		{"TanhBits", p.TanhBits, 2, 14},
+		{"SiLUFrac", p.SiLUFrac, 0, p.FracBits},
+		{"SiLUBits", p.SiLUBits, 2, 14},
 		{"ExpFrac", p.ExpFrac, 1, p.FracBits},
 		{"ExpDigitBits", p.ExpDigitBits, 2, 16},
 		{"MantissaBits", p.MantissaBits, 2, 12},

@@ -1,0 +1,106 @@
+package fss
+
+import (
+	"crypto/rand"
+	mrand "math/rand/v2"
+	"testing"
+)
+
+func TestDCFExhaustive(t *testing.T) {
+	p := NewPRG()
+	for _, n := range []int{1, 2, 3, 5} {
+		var alphas []uint64
+		for a := uint64(0); a < 1<<n; a++ {
+			alphas = append(alphas, a)
+		}
+		k0, k1, err := GenDCF(p, rand.Reader, alphas, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for x := uint64(0); x < 1<<n; x++ {
+			xs := make([]uint64, len(alphas))
+			for i := range xs {
+				xs[i] = x
+			}
+			o0, o1 := make([]uint8, len(xs)), make([]uint8, len(xs))
+			EvalDCF(p, 0, k0, xs, o0)
+			EvalDCF(p, 1, k1, xs, o1)
+			for i, a := range alphas {
+				want := uint8(0)
+				if x < a {
+					want = 1
+				}
+				if o0[i]^o1[i] != want {
+					t.Fatalf("n=%d α=%d x=%d: shares %d⊕%d, want %d", n, a, x, o0[i], o1[i], want)
+				}
+			}
+		}
+	}
+}
+
+func TestDCFRandomWide(t *testing.T) {
+	p := NewPRG()
+	r := mrand.New(mrand.NewPCG(1, 2))
+	for _, n := range []int{27, 36, 64} {
+		mask := ^uint64(0) >> uint(64-n)
+		alphas := make([]uint64, 2000)
+		xs := make([]uint64, len(alphas))
+		for i := range alphas {
+			alphas[i] = r.Uint64() & mask
+			switch i % 4 {
+			case 0:
+				xs[i] = alphas[i] // boundary: not less
+			case 1:
+				xs[i] = (alphas[i] - 1) & mask
+			default:
+				xs[i] = r.Uint64() & mask
+			}
+		}
+		k0, k1, err := GenDCF(p, rand.Reader, alphas, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o0, o1 := make([]uint8, len(xs)), make([]uint8, len(xs))
+		EvalDCF(p, 0, k0, xs, o0)
+		EvalDCF(p, 1, k1, xs, o1)
+		ones := 0
+		for i := range xs {
+			want := uint8(0)
+			if xs[i] < alphas[i] {
+				want = 1
+			}
+			if o0[i]^o1[i] != want {
+				t.Fatalf("n=%d α=%#x x=%#x: got %d, want %d", n, alphas[i], xs[i], o0[i]^o1[i], want)
+			}
+			ones += int(o0[i])
+		}
+		// One party's share alone is a fair coin.
+		if ones < len(xs)/2-150 || ones > len(xs)/2+150 {
+			t.Errorf("n=%d: party 0's shares are %d/%d ones", n, ones, len(xs))
+		}
+		if got, want := k0.Bytes(), int64(len(alphas)*16*(n+1)+(len(alphas)+7)/8); got != want {
+			t.Errorf("key bytes %d, want %d", got, want)
+		}
+	}
+	if _, _, err := GenDCF(p, rand.Reader, []uint64{1}, 65); err == nil {
+		t.Errorf("a 65-bit DCF must be refused")
+	}
+}
+
+func BenchmarkEvalDCF28(b *testing.B) {
+	p := NewPRG()
+	const n, count = 28, 4096
+	alphas := make([]uint64, count)
+	xs := make([]uint64, count)
+	for i := range alphas {
+		alphas[i] = uint64(i * 7919)
+		xs[i] = uint64(i * 104729)
+	}
+	k0, _, _ := GenDCF(p, rand.Reader, alphas, n)
+	out := make([]uint8, count)
+	b.ResetTimer()
+	for range b.N {
+		EvalDCF(p, 0, k0, xs, out)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*count), "ns/eval")
+}
