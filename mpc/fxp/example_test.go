@@ -16,6 +16,6 @@ func ExampleFuncs_GeLU() {
 	}
 	// Output:
 	// x=-2.0  gelu≈-0.0455  quad=0.5000
-	// x= 0.5  gelu≈0.3457  quad=0.6562
+	// x= 0.5  gelu≈0.3459  quad=0.6562
 	// x= 3.0  gelu≈2.9959  quad=2.3750
 }

@@ -51,8 +51,7 @@ func New(p Params) (*Funcs, error) {
 	for j := range f.exp {
 		t := make([]uint64, 1<<d)
 		for v := range t {
-			z := math.Ldexp(float64(v), j*d-p.ExpFrac)
-			t[v] = f.Encode(math.Exp(-z))
+			t[v] = f.ExpDigitValue(j, int64(v))
 		}
 		f.exp[j] = t
 	}
@@ -61,15 +60,13 @@ func New(p Params) (*Funcs, error) {
 	f.recip = make([]uint64, (p.CmpBits-1)<<mb)
 	for k := 0; k < p.CmpBits-1; k++ {
 		for m := 0; m < 1<<mb; m++ {
-			x := math.Ldexp(mantissaValue(k, m, mb), -p.FracBits) // input at scale f
-			f.recip[k<<mb|m] = f.encodeAt(1/x, f.hiScale())
+			f.recip[k<<mb|m] = f.RecipValue(k, uint64(m))
 		}
 	}
 	f.rsqrt = make([]uint64, (p.NormBits()-1)<<mb)
 	for k := 0; k < p.NormBits()-1; k++ {
 		for m := 0; m < 1<<mb; m++ {
-			x := math.Ldexp(mantissaValue(k, m, mb), -2*p.FracBits) // input at scale 2f
-			f.rsqrt[k<<mb|m] = f.encodeAt(1/math.Sqrt(x), f.hiScale())
+			f.rsqrt[k<<mb|m] = f.RsqrtValue(k, uint64(m))
 		}
 	}
 	return f, nil
@@ -77,8 +74,11 @@ func New(p Params) (*Funcs, error) {
 
 // Segments is a piecewise-linear table over signed buckets: bucket
 // i ∈ [−L, L) covers [i, i+1)·2^−Frac, where the function is
-// Alpha[i+L] + Beta[i+L]·x (the chord through the bucket's ends); entry 2L
-// holds the asymptote below the table, 2L+1 above. Alpha is at scale f,
+// Alpha[i+L] + Beta[i+L]·x; entry 2L holds the asymptote below the table,
+// 2L+1 above. Each bucket's line is the minimax line over the bucket and
+// the one below it, [i−1, i+1)·2^−Frac: a secure engine reads the bucket
+// from a truncation that may be one unit high, and the line must serve x
+// in either (error ≤ h²·max|f''|/4 for either index). Alpha is at scale f,
 // Beta at ActSlopeScale: the products with x stay inside the ring even on
 // the upper asymptote, where β = 1 meets large x. The table has
 // 2^Bits ≥ 2L + 2 entries.
@@ -96,14 +96,29 @@ func (f *Funcs) segments(bits, frac int, g func(float64) float64, loA, loB, hiA,
 	bs := f.ActSlopeScale()
 	s := segments{Bits: bits, Frac: frac, L: L, Alpha: make([]uint64, n), Beta: make([]uint64, n)}
 	for i := -L; i < L; i++ {
-		u0, u1 := float64(i)*h, float64(i+1)*h
-		b := (g(u1) - g(u0)) / h
-		s.Alpha[i+L] = f.Encode(g(u0) - b*u0)
+		a, b := minimaxLine(g, float64(i-1)*h, float64(i+1)*h)
+		s.Alpha[i+L] = f.Encode(a)
 		s.Beta[i+L] = f.encodeAt(b, bs)
 	}
 	s.Alpha[2*L], s.Beta[2*L] = f.Encode(loA), f.encodeAt(loB, bs)
 	s.Alpha[2*L+1], s.Beta[2*L+1] = f.Encode(hiA), f.encodeAt(hiB, bs)
 	return s
+}
+
+// minimaxLine returns a + b·x approximating g on [lo, hi] with (nearly)
+// equal positive and negative deviations: the secant, shifted by the mean
+// of the extreme deviations found on a fine grid.
+func minimaxLine(g func(float64) float64, lo, hi float64) (a, b float64) {
+	b = (g(hi) - g(lo)) / (hi - lo)
+	a = g(lo) - b*lo
+	dmin, dmax := math.Inf(1), math.Inf(-1)
+	const samples = 64
+	for k := 0; k <= samples; k++ {
+		x := lo + (hi-lo)*float64(k)/samples
+		d := g(x) - (a + b*x)
+		dmin, dmax = math.Min(dmin, d), math.Max(dmax, d)
+	}
+	return a + (dmin+dmax)/2, b
 }
 
 // ActSlopeScale is the scale of the tables' slopes: 2f, or less when the
@@ -156,6 +171,31 @@ func mantissaValue(k, m, mb int) float64 {
 	lo := math.Ldexp(float64(1<<mb+m), k-mb)
 	return lo + (math.Ldexp(1, k-mb)-1)/2
 }
+
+// ExpDigitValue is the table entry of the negative exponential for value
+// v (any integer) of digit d: round(e^(−v·2^(d·ExpDigitBits−ExpFrac))·2^f).
+// The secure engine extends the tables past fxp's ranges with it.
+func (f *Funcs) ExpDigitValue(d int, v int64) uint64 {
+	z := math.Ldexp(float64(v), d*f.p.ExpDigitBits-f.p.ExpFrac)
+	return f.Encode(math.Exp(-z))
+}
+
+// RecipValue is the reciprocal table entry for exponent k and mantissa m
+// (an input at scale f), at HiScale.
+func (f *Funcs) RecipValue(k int, m uint64) uint64 {
+	x := math.Ldexp(mantissaValue(k, int(m), f.p.MantissaBits), -f.p.FracBits)
+	return f.encodeAt(1/x, f.hiScale())
+}
+
+// RsqrtValue is the reciprocal-square-root table entry for exponent k and
+// mantissa m (an input at scale 2f), at HiScale.
+func (f *Funcs) RsqrtValue(k int, m uint64) uint64 {
+	x := math.Ldexp(mantissaValue(k, int(m), f.p.MantissaBits), -2*f.p.FracBits)
+	return f.encodeAt(1/math.Sqrt(x), f.hiScale())
+}
+
+// NewtonScale is the scale of the Newton corrections (see newtonScale).
+func (f *Funcs) NewtonScale() int { return f.newtonScale() }
 
 // MustNew is New for Params known to be valid; it panics otherwise.
 func MustNew(p Params) *Funcs {

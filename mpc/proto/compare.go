@@ -38,7 +38,7 @@ func (s *Session) Less(x *Shared, k, n int, cs []int64) [][]uint8 {
 	if n < 2 || n > 64-k {
 		s.fail(fmt.Errorf("proto: comparison width %d outside 2..%d", n, 64-k))
 	}
-	s.Open(x)
+	s.openFor(k+n, x)
 	out := make([][]uint8, len(cs))
 	for j := range out {
 		out[j] = make([]uint8, x.N)

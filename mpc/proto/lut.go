@@ -1,6 +1,10 @@
 package proto
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/marill-go/marill/mpc/ring"
+)
 
 // Table is one output of a lookup: entry j is Values[j], or
 // Values[j]·r_x[e] for element e when TimesMask is set (the dealer folds
@@ -17,7 +21,15 @@ type lutMat struct {
 	tabs [][]uint64 // per table: N·2^m shares, element-major
 }
 
-// Lookup evaluates public tables at a secret index.
+// LookupReq asks for tables T_t (2^Bits entries each) at the secret index Idx.
+type LookupReq struct {
+	Idx    *Shared
+	Bits   int
+	Tables []Table
+}
+
+// Lookup evaluates public tables at secret indices, all requests in one
+// round; out[q][t] is request q's table t.
 //
 // Functionality: [i] (0 ≤ i < 2^m) ↦ [T_t[i]] for each table t.
 //
@@ -28,78 +40,119 @@ type lutMat struct {
 //
 // Rounds: 1. Bytes per party: m bits per element, packed. Offline per
 // party: 8 + 8·2^m per element and table. Online compute: one read per
-// element and table. This is the one-time truth table of Ishai, Kushilevitz,
-// Meldgaard, Orlandi, Paskin-Cherniavsky (TCC 2013): SIGMA's DPF lookups
-// (ePrint 2023/1269) send the same m bits online with λ·m-bit keys but
-// evaluate 2^m tree leaves per lookup; the truth table trades offline
-// size for O(1) online work, which suits CPUs.
-func (s *Session) Lookup(idx *Shared, m int, tables []Table) []*Shared {
-	out := make([]*Shared, len(tables))
-	for t := range out {
-		out[t] = s.zeros(idx.N, 0)
-	}
-	if m < 1 || m > 16 {
-		s.fail(fmt.Errorf("proto: lookup index width %d outside 1..16", m))
-	}
-	size := 1 << uint(m)
-	for _, t := range tables {
-		if len(t.Values) != size {
-			s.fail(fmt.Errorf("proto: a %d-bit lookup needs %d entries, got %d", m, size, len(t.Values)))
+// element and table. This is the one-time truth table of Ishai,
+// Kushilevitz, Meldgaard, Orlandi, Paskin-Cherniavsky (TCC 2013): SIGMA's
+// DPF lookups (ePrint 2023/1269) send the same m bits online with
+// λ·m-bit keys but evaluate 2^m tree leaves per lookup; the truth table
+// trades offline size for O(1) online work, which suits CPUs.
+func (s *Session) Lookup(reqs ...LookupReq) [][]*Shared {
+	out := make([][]*Shared, len(reqs))
+	for q, rq := range reqs {
+		out[q] = make([]*Shared, len(rq.Tables))
+		for t := range out[q] {
+			out[q][t] = s.zeros(rq.Idx.N, 0)
 		}
-		if t.TimesMask != nil && (t.TimesMask.N != idx.N || !t.TimesMask.Opened()) {
-			s.fail(fmt.Errorf("proto: a masked table needs an opened value of the index's length"))
+		if rq.Bits < 1 || rq.Bits > 16 {
+			s.fail(fmt.Errorf("proto: lookup index width %d outside 1..16", rq.Bits))
 		}
-	}
-	if s.failed() {
-		return out
-	}
-	mask := uint64(size - 1)
-	n := idx.N
-	if s.dealer() {
-		r := make([]uint64, n)
-		for i := range r {
-			r[i] = s.rnd.Uint64() & mask
-		}
-		r0, r1 := s.rnd.split(r)
-		m0 := lutMat{rl: r0, tabs: make([][]uint64, len(tables))}
-		m1 := lutMat{rl: r1, tabs: make([][]uint64, len(tables))}
-		for t, tab := range tables {
-			rot := make([]uint64, n*size)
-			for e := 0; e < n; e++ {
-				row := rot[e*size : (e+1)*size]
-				for j := range row {
-					v := tab.Values[(uint64(j)-r[e])&mask]
-					if tab.TimesMask != nil {
-						v *= tab.TimesMask.mask[e]
-					}
-					row[j] = v
-				}
+		for _, t := range rq.Tables {
+			if len(t.Values) != 1<<uint(rq.Bits) {
+				s.fail(fmt.Errorf("proto: a %d-bit lookup needs %d entries, got %d", rq.Bits, 1<<uint(rq.Bits), len(t.Values)))
 			}
-			m0.tabs[t], m1.tabs[t] = s.rnd.split(rot)
+			if t.TimesMask != nil && (t.TimesMask.N != rq.Idx.N || !t.TimesMask.Opened()) {
+				s.fail(fmt.Errorf("proto: a masked table needs an opened value of the index's length"))
+			}
 		}
-		bytes := 8*int64(n) + int64(len(tables))*8*int64(n)*int64(size)
-		s.put(Client, m0, bytes)
-		s.put(Server, m1, bytes)
-		return out
 	}
-	mt, ok := take[lutMat](s)
-	if !ok {
-		return out
-	}
-	mine := make([]uint64, n)
-	for i, v := range idx.share {
-		mine[i] = (v + mt.rl[i]) & mask
-	}
-	theirs := s.exchangeWords(mine, m)
 	if s.failed() {
 		return out
 	}
-	for t := range tables {
-		z := make([]uint64, n)
-		for e := 0; e < n; e++ {
-			z[e] = mt.tabs[t][e*size+int((mine[e]+theirs[e])&mask)]
+	if s.dealer() {
+		for _, rq := range reqs {
+			s.dealLookup(rq)
 		}
-		out[t] = &Shared{N: n, share: z}
+		return out
+	}
+	mats := make([]lutMat, len(reqs))
+	var mine []uint64
+	var widths []int
+	for q, rq := range reqs {
+		mt, ok := take[lutMat](s)
+		if !ok {
+			return out
+		}
+		mats[q] = mt
+		mask := uint64(1)<<uint(rq.Bits) - 1
+		for i, v := range rq.Idx.share {
+			mine = append(mine, (v+mt.rl[i])&mask)
+		}
+		widths = append(widths, rq.Bits)
+	}
+	// One message: every request's masked indices at its own width.
+	var msg []byte
+	pos := 0
+	for q, rq := range reqs {
+		msg = ring.Pack(msg, mine[pos:pos+rq.Idx.N], widths[q])
+		pos += rq.Idx.N
+	}
+	got := s.exchange(msg)
+	if s.failed() {
+		return out
+	}
+	pos = 0
+	bytePos := 0
+	for q, rq := range reqs {
+		n := rq.Idx.N
+		nb := ring.PackedLen(n, rq.Bits)
+		if bytePos+nb > len(got) {
+			s.fail(fmt.Errorf("proto: malformed lookup message from the peer"))
+			return out
+		}
+		theirs := s.unpack(got[bytePos:bytePos+nb], n, rq.Bits)
+		bytePos += nb
+		size := 1 << uint(rq.Bits)
+		mask := uint64(size - 1)
+		for t := range rq.Tables {
+			z := make([]uint64, n)
+			for e := 0; e < n; e++ {
+				z[e] = mats[q].tabs[t][e*size+int((mine[pos+e]+theirs[e])&mask)]
+			}
+			out[q][t] = &Shared{N: n, share: z}
+		}
+		pos += n
+	}
+	if bytePos != len(got) {
+		s.fail(fmt.Errorf("proto: malformed lookup message from the peer"))
 	}
 	return out
+}
+
+func (s *Session) dealLookup(rq LookupReq) {
+	size := 1 << uint(rq.Bits)
+	mask := uint64(size - 1)
+	n := rq.Idx.N
+	r := make([]uint64, n)
+	for i := range r {
+		r[i] = s.rnd.Uint64() & mask
+	}
+	r0, r1 := s.rnd.split(r)
+	m0 := lutMat{rl: r0, tabs: make([][]uint64, len(rq.Tables))}
+	m1 := lutMat{rl: r1, tabs: make([][]uint64, len(rq.Tables))}
+	for t, tab := range rq.Tables {
+		rot := make([]uint64, n*size)
+		for e := 0; e < n; e++ {
+			row := rot[e*size : (e+1)*size]
+			for j := range row {
+				v := tab.Values[(uint64(j)-r[e])&mask]
+				if tab.TimesMask != nil {
+					v *= tab.TimesMask.mask[e]
+				}
+				row[j] = v
+			}
+		}
+		m0.tabs[t], m1.tabs[t] = s.rnd.split(rot)
+	}
+	bytes := 8*int64(n) + int64(len(rq.Tables))*8*int64(n)*int64(size)
+	s.put(Client, m0, bytes)
+	s.put(Server, m1, bytes)
 }

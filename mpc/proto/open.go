@@ -20,10 +20,15 @@ type openMat struct{ r []uint64 }
 // element. x̂ is a one-time pad of x, so neither party learns anything;
 // later protocols reuse x̂ (masked-value evaluation, as in SIGMA,
 // ePrint 2023/1269, and Boyle et al., ePrint 2020/1392).
-func (s *Session) Open(xs ...*Shared) {
+func (s *Session) Open(xs ...*Shared) { s.openFor(64, xs...) }
+
+// openFor opens, in one round, every value whose opening (if any) is not
+// valid for `bits`-bit use; a truncated view is replaced by a full opening.
+func (s *Session) openFor(bits int, xs ...*Shared) {
 	var todo []*Shared
 	for _, x := range xs {
-		if !x.Opened() {
+		if !x.viewed(bits) {
+			x.hat, x.rShare, x.mask, x.mod = nil, nil, nil, 0
 			todo = append(todo, x)
 		}
 	}

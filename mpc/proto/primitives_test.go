@@ -271,7 +271,7 @@ func TestLookupAndReveal(t *testing.T) {
 		si := input(s, idx, 0, 19)
 		sx := input(s, x, 0, 23)
 		s.Open(sx)
-		out := s.Lookup(si, m, []Table{{Values: tab}, {Values: tab, TimesMask: sx}})
+		out := s.Lookup(LookupReq{Idx: si, Bits: m, Tables: []Table{{Values: tab}, {Values: tab, TimesMask: sx}}})[0]
 		plainOut.add(s, out[0])
 		// T[i]·x = x̂'·T[i] − T[i]·r_x, local given the masked table.
 		if s.Role != Dealer {

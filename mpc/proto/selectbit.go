@@ -17,7 +17,8 @@ type SelectReq struct {
 	D []uint8
 }
 
-// Select answers several requests in one round.
+// Select answers several requests in one round. A selection of a
+// truncated view (TruncView) is valid modulo the view's width.
 //
 // Functionality: for XOR-shared bits d, [x∘d] (selection, x opened) or
 // [d] (bit injection).
@@ -39,7 +40,7 @@ func (s *Session) Select(reqs ...SelectReq) []*Shared {
 		if r.X != nil && r.X.N != n {
 			s.fail(fmt.Errorf("proto: select of %d values by %d bits", r.X.N, n))
 		}
-		if r.X != nil && !r.X.Opened() {
+		if r.X != nil && !r.X.viewed(1) {
 			s.fail(fmt.Errorf("proto: select needs an opened value"))
 		}
 		scale := 0
@@ -111,11 +112,11 @@ func (s *Session) Select(reqs ...SelectReq) []*Shared {
 			}
 			z[j] = c*r.X.share[j] + sign*(public(r.X, j)*m.rhoA[j]-m.rxRho[j])
 		}
-		scale := 0
+		scale, mod := 0, 0
 		if r.X != nil {
-			scale = r.X.Scale
+			scale, mod = r.X.Scale, r.X.mod
 		}
-		out[i] = &Shared{N: len(z), Scale: scale, share: z}
+		out[i] = &Shared{N: len(z), Scale: scale, share: z, mod: mod}
 	}
 	return out
 }

@@ -120,10 +120,11 @@ type Session struct {
 	// F are the fixed-point functionalities the protocols realise.
 	F *fxp.Funcs
 
-	prg     *fss.PRG
-	rnd     *Stream // dealer randomness
-	offline time.Duration
-	err     error
+	prg       *fss.PRG
+	rnd       *Stream  // dealer randomness
+	lastTrunc truncMat // the material of the latest truncation (TruncView)
+	offline   time.Duration
+	err       error
 }
 
 // Offset is added to every opened value: x̂ = x + Offset + r. It keeps

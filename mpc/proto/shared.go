@@ -21,6 +21,11 @@ type Shared struct {
 
 	wA []uint64 // client and dealer: the mask A of weight products
 	wU []uint64 // server: X − A, received once
+
+	// mod, when non-zero, says the opening is valid modulo 2^mod only (a
+	// truncated view, see TruncView): usable for comparisons, selections
+	// and table indices of at most mod bits, not for products.
+	mod int
 }
 
 // NewShared wraps a party's share (nil for the dealer, with n elements).
@@ -34,8 +39,13 @@ func NewShared(share []uint64, n, scale int) *Shared {
 // Share returns the party's share (nil for the dealer).
 func (x *Shared) Share() []uint64 { return x.share }
 
-// Opened reports whether x has a masked opening attached.
-func (x *Shared) Opened() bool { return x.hat != nil || x.mask != nil }
+// Opened reports whether x has a masked opening valid in the whole ring.
+func (x *Shared) Opened() bool { return (x.hat != nil || x.mask != nil) && x.mod == 0 }
+
+// viewed reports whether x has an opening valid for values of `bits` bits.
+func (x *Shared) viewed(bits int) bool {
+	return (x.hat != nil || x.mask != nil) && (x.mod == 0 || bits <= x.mod)
+}
 
 // zeros returns a Shared of n elements with a zero share (dealer: no share).
 func (s *Session) zeros(n, scale int) *Shared {
@@ -184,6 +194,7 @@ func (s *Session) Gather(x *Shared, idx []int) *Shared {
 	out.hat = pick(x.hat)
 	out.rShare = pick(x.rShare)
 	out.mask = pick(x.mask)
+	out.mod = x.mod
 	return out
 }
 
@@ -198,4 +209,70 @@ func (s *Session) Negate(x *Shared) *Shared {
 		out[i] = -v
 	}
 	return &Shared{N: x.N, Scale: x.Scale, share: out}
+}
+
+// Concat joins values end to end (local; openings are dropped unless every
+// part has one of the same kind).
+func (s *Session) Concat(parts ...*Shared) *Shared {
+	out := &Shared{}
+	if len(parts) == 0 {
+		return out
+	}
+	out.Scale, out.mod = parts[0].Scale, parts[0].mod
+	keep := true
+	for _, p := range parts {
+		out.N += p.N
+		if p.Scale != out.Scale {
+			s.fail(fmt.Errorf("proto: concatenating values at scales %d and %d", out.Scale, p.Scale))
+		}
+		keep = keep && (p.hat != nil || p.mask != nil) && p.mod == out.mod
+	}
+	for _, p := range parts {
+		out.share = append(out.share, p.share...)
+		if keep {
+			out.hat = append(out.hat, p.hat...)
+			out.rShare = append(out.rShare, p.rShare...)
+			out.mask = append(out.mask, p.mask...)
+		}
+	}
+	if !keep {
+		out.mod = 0
+	}
+	if s.dealer() {
+		out.share = nil
+	}
+	return out
+}
+
+// Scatter places x's elements at positions pos of a zero vector of n
+// elements (local).
+func (s *Session) Scatter(x *Shared, pos []int, n int) *Shared {
+	out := s.zeros(n, x.Scale)
+	if !s.dealer() {
+		for i, p := range pos {
+			out.share[p] = x.share[i]
+		}
+	}
+	return out
+}
+
+// withPublic returns x + c with x's opening kept: the opened value moves by
+// the same public c (the mask is unchanged).
+func (s *Session) withPublic(x *Shared, c uint64) *Shared {
+	out := *x
+	if !s.dealer() {
+		out.share = append([]uint64(nil), x.share...)
+		if s.Role == Client {
+			for i := range out.share {
+				out.share[i] += c
+			}
+		}
+		if x.hat != nil {
+			out.hat = make([]uint64, x.N)
+			for i, h := range x.hat {
+				out.hat[i] = h + c
+			}
+		}
+	}
+	return &out
 }

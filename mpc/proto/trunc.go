@@ -46,6 +46,7 @@ func (s *Session) Trunc(x *Shared, k int) *Shared {
 	if !ok {
 		return s.zeros(x.N, x.Scale-k)
 	}
+	s.lastTrunc = m
 	out.share = make([]uint64, x.N)
 	off := Offset >> uint(k)
 	for i, h := range x.hat {
@@ -64,4 +65,31 @@ func (s *Session) TruncTo(x *Shared, scale int) *Shared {
 		return s.Shift(x, scale-x.Scale)
 	}
 	return s.Trunc(x, x.Scale-scale)
+}
+
+// TruncView is Trunc that also keeps a masked opening of the result, valid
+// modulo 2^(64−k): from x̂ = x + 2^62 + r, ⌊x̂/2^k⌋ − 2^(62−k) equals
+// ⌊x/2^k⌋ + c + ⌊r/2^k⌋ modulo 2^(64−k), with the same c as the truncated
+// shares. Comparisons, selections and table indices of the truncated value
+// then need no new opening (SIGMA's truncate-reduce). Rounds: as Trunc.
+func (s *Session) TruncView(x *Shared, k int) *Shared {
+	t := s.Trunc(x, k)
+	if s.failed() {
+		return t
+	}
+	t.mod = 64 - k
+	if s.dealer() {
+		t.mask = make([]uint64, x.N)
+		for i, r := range x.mask {
+			t.mask[i] = r >> uint(k)
+		}
+		return t
+	}
+	t.rShare = s.lastTrunc.rk
+	t.hat = make([]uint64, x.N)
+	off := Offset >> uint(k)
+	for i, h := range x.hat {
+		t.hat[i] = h>>uint(k) - off + Offset
+	}
+	return t
 }
