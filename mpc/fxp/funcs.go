@@ -78,7 +78,7 @@ func New(p Params) (*Funcs, error) {
 // 2L+1 above. Each bucket's line is the minimax line over the bucket and
 // the one below it, [i−1, i+1)·2^−Frac: a secure engine reads the bucket
 // from a truncation that may be one unit high, and the line must serve x
-// in either (error ≤ h²·max|f”|/4 for either index). Alpha is at scale f,
+// in either (error ≤ h²·max|f″|/4 for either index). Alpha is at scale f,
 // Beta at ActSlopeScale: the products with x stay inside the ring even on
 // the upper asymptote, where β = 1 meets large x. The table has
 // 2^Bits ≥ 2L + 2 entries.
