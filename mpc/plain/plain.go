@@ -8,6 +8,7 @@ import (
 	"github.com/marill-go/marill/mpc"
 	"github.com/marill-go/marill/mpc/fn"
 	"github.com/marill-go/marill/mpc/fxp"
+	"github.com/marill-go/marill/mpc/internal/dense"
 	"github.com/marill-go/marill/mpc/ring"
 )
 
@@ -241,21 +242,6 @@ func (e *Engine) Value(x mpc.Tensor) (*mpc.Dense, error) {
 	return mpc.NewDense(x.Shape(), append([]float64(nil), ts[0].floats()...))
 }
 
-// broadcastIndex maps an output index to b's index for the broadcasts
-// BroadcastShape allows.
-func broadcastIndex(a, b mpc.Shape) func(int) int {
-	switch {
-	case a.Equal(b):
-		return func(i int) int { return i }
-	case len(b) < len(a):
-		n := b.Size()
-		return func(i int) int { return i % n }
-	default: // column: b is a with last dimension 1
-		c := a.Cols()
-		return func(i int) int { return i / c }
-	}
-}
-
 func (e *Engine) elementwise(op string, a, b mpc.Tensor) mpc.Tensor {
 	ts, ok := e.args(a, b)
 	if !ok {
@@ -267,7 +253,7 @@ func (e *Engine) elementwise(op string, a, b mpc.Tensor) mpc.Tensor {
 		e.Fail(err)
 		return placeholder(a.Shape(), mpc.Shared)
 	}
-	bi := broadcastIndex(a.Shape(), b.Shape())
+	bi := dense.BroadcastIndex(a.Shape(), b.Shape())
 	n := oi.Out.Size()
 	if e.fixed(oi.Vis) {
 		x, y := ts[0].ring(), ts[1].ring()
@@ -286,18 +272,10 @@ func (e *Engine) elementwise(op string, a, b mpc.Tensor) mpc.Tensor {
 		}
 		return e.out(oi, start, nil, q)
 	}
-	x, y := ts[0].floats(), ts[1].floats()
-	f := make([]float64, n)
-	for i := range f {
-		u, v := x[i], y[bi(i)]
-		switch op {
-		case mpc.OpAdd:
-			f[i] = u + v
-		case mpc.OpSub:
-			f[i] = u - v
-		default:
-			f[i] = u * v
-		}
+	f, err := dense.Compute(dense.Args{Op: op, In: [][]float64{ts[0].floats(), ts[1].floats()}, Shapes: []mpc.Shape{a.Shape(), b.Shape()}})
+	if err != nil {
+		e.Fail(err)
+		return placeholder(a.Shape(), oi.Vis)
 	}
 	return e.out(oi, start, f, nil)
 }
@@ -391,12 +369,7 @@ func (e *Engine) MatMul(a, b mpc.Tensor) mpc.Tensor {
 		}
 		return e.out(oi, start, nil, q)
 	}
-	x, y := ts[0].floats(), ts[1].floats()
-	f := make([]float64, batch*m*n)
-	for h := 0; h < batch; h++ {
-		ring.MatMulFloat64(f[h*m*n:(h+1)*m*n], x[h*m*k:(h+1)*m*k], y[h*bStride:h*bStride+k*n], m, k, n)
-	}
-	return e.out(oi, start, f, nil)
+	return e.out(oi, start, dense.MatMul(ts[0].floats(), ts[1].floats(), as, bs), nil)
 }
 
 // rowwise applies a function to each row (last dimension) of t, writing
@@ -475,68 +448,8 @@ func (e *Engine) shapeOp(op string, a mpc.Tensor, args ...int) mpc.Tensor {
 		e.Fail(err)
 		return placeholder(nil, a.Vis())
 	}
-	src, negate := gatherIndex(op, a.Shape(), oi.Out, args)
+	src, negate := dense.GatherIndex(op, a.Shape(), oi.Out, args)
 	return e.permute(oi, start, ts[0], src, negate)
-}
-
-// gatherIndex computes, for each output element of a shape operation, the
-// input element it comes from (and whether it is negated).
-func gatherIndex(op string, in, out mpc.Shape, args []int) ([]int, func(int) bool) {
-	src := make([]int, out.Size())
-	switch op {
-	case mpc.OpTranspose:
-		r, c := in.Rows(), in.Cols()
-		for b := 0; b < in.Size()/(r*c); b++ {
-			for i := 0; i < c; i++ {
-				for j := 0; j < r; j++ {
-					src[b*r*c+i*r+j] = b*r*c + j*c + i
-				}
-			}
-		}
-	case mpc.OpSplitHeads:
-		h, n, d := out[0], out[1], out[2]
-		for hh := 0; hh < h; hh++ {
-			for i := 0; i < n; i++ {
-				for j := 0; j < d; j++ {
-					src[(hh*n+i)*d+j] = i*h*d + hh*d + j
-				}
-			}
-		}
-	case mpc.OpMergeHeads:
-		h, n, d := in[0], in[1], in[2]
-		for i := 0; i < n; i++ {
-			for hh := 0; hh < h; hh++ {
-				for j := 0; j < d; j++ {
-					src[i*h*d+hh*d+j] = (hh*n+i)*d + j
-				}
-			}
-		}
-	case mpc.OpRows:
-		from, to := args[0], args[1]
-		r, c := in.Rows(), in.Cols()
-		k := 0
-		for b := 0; b < in.Size()/(r*c); b++ {
-			for i := from; i < to; i++ {
-				for j := 0; j < c; j++ {
-					src[k] = b*r*c + i*c + j
-					k++
-				}
-			}
-		}
-	case mpc.OpRotateHalf:
-		c := in.Cols()
-		half := c / 2
-		for i := range src {
-			row, j := i/c, i%c
-			if j < half {
-				src[i] = row*c + j + half
-			} else {
-				src[i] = row*c + j - half
-			}
-		}
-		return src, func(i int) bool { return i%c < half }
-	}
-	return src, nil
 }
 
 // Transpose swaps the last two dimensions.

@@ -11,7 +11,7 @@ import (
 	"github.com/marill-go/marill/mpc/fxp"
 )
 
-func dense(t *testing.T, shape mpc.Shape, data []float64) *mpc.Dense {
+func denseOf(t *testing.T, shape mpc.Shape, data []float64) *mpc.Dense {
 	t.Helper()
 	d, err := mpc.NewDense(shape, data)
 	if err != nil {
@@ -59,7 +59,7 @@ func TestOps(t *testing.T) {
 	y := random(r, mpc.Shape{2, 3, 4}, 2)
 	row := random(r, mpc.Shape{4}, 1)
 	w := random(r, mpc.Shape{4, 5}, 0.5)
-	pos := dense(t, mpc.Shape{2, 3, 4}, nil)
+	pos := denseOf(t, mpc.Shape{2, 3, 4}, nil)
 	for i := range pos.Data() {
 		pos.Data()[i] = 0.1 + math.Abs(x.Data()[i])*10
 	}
@@ -166,7 +166,7 @@ func TestOps(t *testing.T) {
 			}
 		}
 		near(t, mode+"sum", value(t, e, e.Sum(sx)), sums, tol)
-		sq := e.Share(e.Input(dense(t, mpc.Shape{2, 4, 4}, append(append([]float64(nil), xd...), yd[:8]...)), mpc.Client))
+		sq := e.Share(e.Input(denseOf(t, mpc.Shape{2, 4, 4}, append(append([]float64(nil), xd...), yd[:8]...)), mpc.Client))
 		for _, k := range []mpc.SoftmaxKind{mpc.SoftmaxExact, mpc.Softmax2Quad, mpc.Softmax2ReLU} {
 			for _, causal := range []bool{false, true} {
 				in := append(append([]float64(nil), xd...), yd[:8]...)
@@ -194,7 +194,7 @@ func TestOps(t *testing.T) {
 
 func TestShapeOps(t *testing.T) {
 	e := NewFixed() // shape ops must move ring elements too
-	m := dense(t, mpc.Shape{2, 6}, []float64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})
+	m := denseOf(t, mpc.Shape{2, 6}, []float64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})
 	x := e.Share(e.Input(m, mpc.Client))
 	heads := e.SplitHeads(x, 3) // [3, 2, 2]
 	near(t, "split heads", value(t, e, heads), []float64{0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11}, 0)

@@ -87,3 +87,24 @@ func unoffset(h []uint64) []uint64 {
 	}
 	return out
 }
+
+// MatMulPublic multiplies a shared matrix by a public one locally: X·W
+// (publicLeft false) or W·X (publicLeft true), each party on its share.
+// The scale adds wScale. Rounds 0, bytes 0, no offline material.
+func (s *Session) MatMulPublic(x *Shared, w []uint64, wScale int, d Dims, publicLeft bool) *Shared {
+	out := d.Batch * d.M * d.N
+	scale := x.Scale + wScale
+	if s.dealer() || s.failed() {
+		return s.zeros(out, scale)
+	}
+	z := make([]uint64, out)
+	mn, mk, kn := d.M*d.N, d.M*d.K, d.K*d.N
+	for h := 0; h < d.Batch; h++ {
+		if publicLeft {
+			ring.MatMul(z[h*mn:(h+1)*mn], w[h*mk:(h+1)*mk], x.share[d.bOff(h):d.bOff(h)+kn], d.M, d.K, d.N)
+		} else {
+			ring.MatMul(z[h*mn:(h+1)*mn], x.share[h*mk:(h+1)*mk], w[d.bOff(h):d.bOff(h)+kn], d.M, d.K, d.N)
+		}
+	}
+	return &Shared{N: out, Scale: scale, share: z}
+}
