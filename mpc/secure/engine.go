@@ -119,7 +119,7 @@ type tri struct {
 	eng   *Engine
 }
 
-func (t *tri) Shape() mpc.Shape     { return t.shape }
+func (t *tri) Shape() mpc.Shape    { return t.shape }
 func (t *tri) Vis() mpc.Visibility { return t.vis }
 
 // totals is the engine-wide counters at one moment.

@@ -62,7 +62,7 @@ type tensor struct {
 	eng   *Party
 }
 
-func (t *tensor) Shape() mpc.Shape     { return t.shape }
+func (t *tensor) Shape() mpc.Shape    { return t.shape }
 func (t *tensor) Vis() mpc.Visibility { return t.vis }
 
 // sees reports whether this role holds values of visibility v in the

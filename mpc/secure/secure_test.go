@@ -98,9 +98,15 @@ func TestOperations(t *testing.T) {
 		{"reciprocal", 1e-3, func(e mpc.Engine) mpc.Tensor { return e.Reciprocal(e.Share(e.Input(pos, mpc.Client))) }},
 		{"rsqrt", 1e-3, func(e mpc.Engine) mpc.Tensor { return e.Rsqrt(e.Share(e.Input(pos, mpc.Client))) }},
 		{"max", 0, func(e mpc.Engine) mpc.Tensor { return e.Max(sx(e)) }},
-		{"softmax", 48 * ulp, func(e mpc.Engine) mpc.Tensor { return e.Softmax(e.Share(e.Input(sq, mpc.Client)), mpc.SoftmaxExact, false) }},
-		{"causal 2quad", 48 * ulp, func(e mpc.Engine) mpc.Tensor { return e.Softmax(e.Share(e.Input(sq, mpc.Client)), mpc.Softmax2Quad, true) }},
-		{"2relu", 48 * ulp, func(e mpc.Engine) mpc.Tensor { return e.Softmax(e.Share(e.Input(sq, mpc.Client)), mpc.Softmax2ReLU, false) }},
+		{"softmax", 48 * ulp, func(e mpc.Engine) mpc.Tensor {
+			return e.Softmax(e.Share(e.Input(sq, mpc.Client)), mpc.SoftmaxExact, false)
+		}},
+		{"causal 2quad", 48 * ulp, func(e mpc.Engine) mpc.Tensor {
+			return e.Softmax(e.Share(e.Input(sq, mpc.Client)), mpc.Softmax2Quad, true)
+		}},
+		{"2relu", 48 * ulp, func(e mpc.Engine) mpc.Tensor {
+			return e.Softmax(e.Share(e.Input(sq, mpc.Client)), mpc.Softmax2ReLU, false)
+		}},
 		{"layernorm, server params", 16 * ulp, func(e mpc.Engine) mpc.Tensor {
 			return e.LayerNorm(sx(e), e.Input(g, mpc.Server), e.Input(b, mpc.Server), 1e-5)
 		}},
