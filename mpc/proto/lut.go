@@ -15,10 +15,13 @@ type Table struct {
 	TimesMask *Shared
 }
 
-// lutMat is a party's share of the index masks and of the rotated tables.
+// lutMat is a party's share of the index masks and of the rotated tables:
+// the server's tables in full, the client's as the key of a keystream
+// (its shares are pseudorandom, so it reads the one entry it needs).
 type lutMat struct {
-	rl   []uint64   // share of the index mask
-	tabs [][]uint64 // per table: N·2^m shares, element-major
+	rl   []uint64 // share of the index mask
+	tabs []uint64 // server: tables × N × 2^m shares, table- then element-major
+	key  []byte   // client: the keystream of its shares, in the same order
 }
 
 // LookupReq asks for tables T_t (2^Bits entries each) at the secret index Idx.
@@ -114,8 +117,17 @@ func (s *Session) Lookup(reqs ...LookupReq) [][]*Shared {
 		mask := uint64(size - 1)
 		for t := range rq.Tables {
 			z := make([]uint64, n)
-			for e := 0; e < n; e++ {
-				z[e] = mats[q].tabs[t][e*size+int((mine[pos+e]+theirs[e])&mask)]
+			base := t * n * size
+			if s.Role == Client {
+				ks := newKeystream(mats[q].key)
+				for e := 0; e < n; e++ {
+					z[e] = ks.word(uint64(base+e*size) + (mine[pos+e]+theirs[e])&mask)
+				}
+			} else {
+				tab := mats[q].tabs[base:]
+				for e := 0; e < n; e++ {
+					z[e] = tab[e*size+int((mine[pos+e]+theirs[e])&mask)]
+				}
 			}
 			out[q][t] = &Shared{N: n, share: z}
 		}
@@ -136,23 +148,30 @@ func (s *Session) dealLookup(rq LookupReq) {
 		r[i] = s.rnd.Uint64() & mask
 	}
 	r0, r1 := s.rnd.split(r)
-	m0 := lutMat{rl: r0, tabs: make([][]uint64, len(rq.Tables))}
-	m1 := lutMat{rl: r1, tabs: make([][]uint64, len(rq.Tables))}
+	key := s.rnd.key()
+	// The server's share of R_t[j] = T_t[j − r] is R_t[j] minus the client's
+	// keystream word; each row is a rotation: two copies.
+	tabs := make([]uint64, len(rq.Tables)*n*size)
+	newKeystream(key).fill(tabs, 0)
+	row := make([]uint64, size)
 	for t, tab := range rq.Tables {
-		rot := make([]uint64, n*size)
 		for e := 0; e < n; e++ {
-			row := rot[e*size : (e+1)*size]
-			for j := range row {
-				v := tab.Values[(uint64(j)-r[e])&mask]
-				if tab.TimesMask != nil {
-					v *= tab.TimesMask.mask[e]
+			re := int(r[e])
+			copy(row[re:], tab.Values[:size-re])
+			copy(row[:re], tab.Values[size-re:])
+			if tab.TimesMask != nil {
+				m := tab.TimesMask.mask[e]
+				for j := range row {
+					row[j] *= m
 				}
-				row[j] = v
+			}
+			dst := tabs[(t*n+e)*size : (t*n+e+1)*size]
+			for j, v := range row {
+				dst[j] = v - dst[j]
 			}
 		}
-		m0.tabs[t], m1.tabs[t] = s.rnd.split(rot)
 	}
 	bytes := 8*int64(n) + int64(len(rq.Tables))*8*int64(n)*int64(size)
-	s.put(Client, m0, bytes)
-	s.put(Server, m1, bytes)
+	s.put(Client, lutMat{rl: r0, key: key}, bytes)
+	s.put(Server, lutMat{rl: r1, tabs: tabs}, bytes)
 }

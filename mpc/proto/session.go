@@ -309,11 +309,23 @@ func (g *Stream) Uint64() uint64 {
 	return v
 }
 
-// Fill writes n pseudorandom words.
+// Fill writes pseudorandom words, in bulk at AES-CTR speed.
 func (g *Stream) Fill(v []uint64) {
-	for i := range v {
-		v[i] = g.Uint64()
+	b := wordBytes(v)
+	clear(b)
+	g.ctr.XORKeyStream(b, b)
+	if !littleEndian() {
+		for i := range v {
+			v[i] = binary.LittleEndian.Uint64(b[8*i:])
+		}
 	}
+}
+
+// key returns a fresh 16-byte key.
+func (g *Stream) key() []byte {
+	k := make([]byte, 16)
+	g.Read(k)
+	return k
 }
 
 // words returns n fresh pseudorandom words.
