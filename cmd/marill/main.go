@@ -4,6 +4,7 @@
 //	marill demo   [knob flags] [-seq N] [-model NAME]   build, fine-tune, plan, run
 //	marill plan   [knob flags] [-seq N] [-model NAME] [-ops]
 //	marill inspect FILE.safetensors
+//	marill bench   [-model NAME] [-seq N] [-configs LIST]
 //
 // Run "marill help" for the flags.
 package main
@@ -48,6 +49,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return plan(args, stdout, stderr)
 	case "inspect":
 		return inspect(args, stdout)
+	case "bench":
+		return bench(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -60,6 +63,8 @@ const usage = `usage:
                            plaintext (float64 and fixed point) and print the report
   marill plan    [flags]   print the placement plan (-ops: every operation)
   marill inspect FILE      list the tensors of a safetensors file
+  marill bench   [flags]   real 2PC-Dealer runs: time, bytes, rounds, memory, accuracy
+                           (marill bench -h for its flags)
 
 flags of demo and plan:
   -model NAME    preset: bert-base, bert-large, gpt2, gpt-neo-1.3b, llama-2-7b,

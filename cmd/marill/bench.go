@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/marill-go/marill/internal/table"
+	"github.com/marill-go/marill/marill"
+	"github.com/marill-go/marill/mpc"
+	"github.com/marill-go/marill/mpc/plain"
+	"github.com/marill-go/marill/mpc/secure"
+)
+
+// benchResult is one configuration's measurements (JSON between the
+// parent and the child process that ran it).
+type benchResult struct {
+	Config     string  `json:"config"`
+	Online     float64 `json:"online_s"`
+	Offline    float64 `json:"offline_s"`
+	Dealer     float64 `json:"dealer_s"`
+	Wall       float64 `json:"wall_s"`
+	SentClient int64   `json:"sent_client"`
+	SentServer int64   `json:"sent_server"`
+	Rounds     int64   `json:"rounds"`
+	OffClient  int64   `json:"offline_client"`
+	OffServer  int64   `json:"offline_server"`
+	LogitErr   float64 `json:"logit_rel_err"`
+	PeakRSS    int64   `json:"peak_rss"`
+	TopOps     string  `json:"top_ops"`
+}
+
+// benchConfig returns a configuration of issue 3's table by name: its
+// knobs and a description.
+func benchConfig(name string) (marill.Knobs, string, bool) {
+	knobs := marill.Knobs{FreezeFraction: 0.5, LoRARank: 8, MergeHeads: 4}
+	approx := func(k marill.Knobs) marill.Knobs {
+		k.Softmax, k.GeLU, k.SiLU = mpc.Softmax2Quad, mpc.GeLUQuad, mpc.SiLUQuad
+		return k
+	}
+	switch name {
+	case "standard":
+		return marill.Knobs{}, "standard fine-tuning", true
+	case "knobs":
+		return knobs, "freeze 1/2 · LoRA 8 · merge ×4", true
+	case "standard+approx":
+		return approx(marill.Knobs{}), "standard · 2Quad · Quad", true
+	case "knobs+approx":
+		return approx(knobs), "freeze 1/2 · LoRA 8 · merge ×4 · 2Quad · Quad", true
+	case "freeze":
+		return marill.Knobs{FreezeFraction: 0.5}, "freeze 1/2", true
+	case "lora":
+		return marill.Knobs{LoRARank: 8}, "LoRA 8", true
+	case "merge":
+		return marill.Knobs{MergeHeads: 4}, "merge ×4", true
+	}
+	return marill.Knobs{}, "", false
+}
+
+const benchUsage = `usage: marill bench [-model NAME] [-seq N] [-configs LIST] [-json]
+
+Runs real two-party inference (the in-process secure engine with its
+dealer) once per configuration, each in a fresh process, and prints online
+time, online bytes per party, rounds, offline bytes per party, dealer time,
+peak memory (max RSS of the process) and the logits' error against float64.
+Configurations (comma-separated): standard, knobs (freeze 1/2, LoRA 8,
+merge ×4), standard+approx and knobs+approx (2Quad softmax, Quad
+GeLU/SiLU), freeze, lora, merge.
+`
+
+func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench", stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, benchUsage) }
+	model := fs.String("model", "bert-base", "preset")
+	seq := fs.Int("seq", 128, "prompt length")
+	configs := fs.String("configs", "standard,knobs", "configurations")
+	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	one := fs.String("one", "", "internal: run one configuration in this process")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *one != "" {
+		r, err := benchOne(ctx, *model, *seq, *one)
+		if err != nil {
+			return err
+		}
+		return json.NewEncoder(stdout).Encode(r)
+	}
+	names := strings.Split(*configs, ",")
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	var results []benchResult
+	for _, name := range names {
+		name = strings.TrimSpace(name)
+		if _, _, ok := benchConfig(name); !ok {
+			return fmt.Errorf("bench: unknown configuration %q (want standard, knobs, standard+approx, knobs+approx, freeze, lora or merge)", name)
+		}
+		fmt.Fprintf(stderr, "bench: %s %s n=%d ...\n", *model, name, *seq)
+		cmd := exec.CommandContext(ctx, self, "bench", "-model", *model, "-seq", fmt.Sprint(*seq), "-one", name)
+		cmd.Stderr = stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return fmt.Errorf("bench: %s: %w", name, err)
+		}
+		var r benchResult
+		if err := json.Unmarshal(out, &r); err != nil {
+			return fmt.Errorf("bench: %s: %w", name, err)
+		}
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			r.PeakRSS = ru.Maxrss * 1024 // Linux reports KiB
+		}
+		results = append(results, r)
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(results)
+	}
+	t := &table.Table{
+		Title: fmt.Sprintf("secure 2PC-Dealer · %s · n=%d · in-process (no network delay) · %d cores", *model, *seq, runtime.NumCPU()),
+		Header: []string{"configuration", "online time", "sent P0", "sent P1", "rounds", "offline P0", "offline P1",
+			"offline party", "dealer time", "peak RSS", "logits err"},
+		Align: []table.Align{table.Left, table.Right, table.Right, table.Right, table.Right, table.Right, table.Right,
+			table.Right, table.Right, table.Right, table.Right},
+	}
+	for _, r := range results {
+		t.AddRow(r.Config, secs(r.Online), mpc.FormatBytes(r.SentClient), mpc.FormatBytes(r.SentServer), fmt.Sprint(r.Rounds),
+			mpc.FormatBytes(r.OffClient), mpc.FormatBytes(r.OffServer), secs(r.Offline), secs(r.Dealer),
+			mpc.FormatBytes(r.PeakRSS), fmt.Sprintf("%.3f%%", 100*r.LogitErr))
+	}
+	t.Notes = []string{"times measured; online = the parties' wall time less input-independent steps; logits err = max |secure − float64| / max |float64|."}
+	for _, r := range results {
+		t.Notes = append(t.Notes, fmt.Sprintf("%s — online time by op: %s", r.Config, r.TopOps))
+	}
+	fmt.Fprint(stdout, t.Text())
+	return nil
+}
+
+func secs(s float64) string { return fmt.Sprintf("%.2f s", s) }
+
+// benchOne runs one configuration in this process.
+func benchOne(ctx context.Context, model string, seq int, name string) (benchResult, error) {
+	k, desc, ok := benchConfig(name)
+	if !ok {
+		return benchResult{}, fmt.Errorf("bench: unknown configuration %q", name)
+	}
+	cfg, err := marill.Preset(model)
+	if err != nil {
+		return benchResult{}, err
+	}
+	cfg.SeqLen = seq
+	pre, err := marill.NewPretrained(cfg, 42)
+	if err != nil {
+		return benchResult{}, err
+	}
+	m, err := pre.FineTune(k)
+	if err != nil {
+		return benchResult{}, err
+	}
+	m.Materialize()
+	in := marill.RandomInput(cfg, 7)
+	want, err := m.Forward(ctx, plain.New(), in)
+	if err != nil {
+		return benchResult{}, err
+	}
+	e, err := secure.New(secure.Options{Seed: 1})
+	if err != nil {
+		return benchResult{}, err
+	}
+	defer e.Close()
+	start := time.Now()
+	got, err := m.Forward(ctx, e, in)
+	if err != nil {
+		return benchResult{}, err
+	}
+	wall := time.Since(start)
+	_, rel, err := mpc.Compare(got, want)
+	if err != nil {
+		return benchResult{}, err
+	}
+	rep := e.Report()
+	tot := rep.Total()
+	on, off, dl := e.Times()
+	var top []string
+	ops := rep.ByOp()
+	sort.Slice(ops, func(i, j int) bool { return ops[i].Time > ops[j].Time })
+	for i, row := range ops {
+		if i == 5 {
+			break
+		}
+		top = append(top, fmt.Sprintf("%s %.2f s", row.Op, row.Time.Seconds()))
+	}
+	return benchResult{Config: desc, Online: on.Seconds(), Offline: off.Seconds(), Dealer: dl.Seconds(), Wall: wall.Seconds(),
+		SentClient: tot.SentClient, SentServer: tot.SentServer, Rounds: tot.Rounds,
+		OffClient: tot.OfflineClient, OffServer: tot.OfflineServer, LogitErr: rel, TopOps: strings.Join(top, ", ")}, nil
+}
