@@ -91,13 +91,16 @@ func (e *Engine) SetMeta(m mpc.Meta) { e.meta = m }
 // excluded), with the neighbour facts filled in.
 func (e *Engine) Ops() []Op {
 	e.markMasked()
-	return append([]Op(nil), e.ops...)
+	var out []Op
+	for _, op := range e.ops {
+		if !mpc.Unreported(op.Op.Op) {
+			out = append(out, op)
+		}
+	}
+	return out
 }
 
 func (e *Engine) observe(op trace.Op, _ mpc.Cost) {
-	if mpc.Unreported(op.Op) {
-		return
-	}
 	e.ops = append(e.ops, Op{Op: op})
 	if op.Place == mpc.Interactive && !e.inMatMul {
 		e.lastA, e.lastOut = nil, nil
@@ -151,8 +154,8 @@ func (e *Engine) markMasked() {
 
 // Quote prices one operation with the engine's family and returns its
 // cost with the estimated time filled in.
-func (e *Engine) quote(op Op) (mpc.Cost, []string) {
-	q := e.opts.Family.Price(op)
+func (e *Engine) quote(price func(Op) Quote, op Op) (mpc.Cost, []string) {
+	q := price(op)
 	c := q.Cost
 	c.Count = 1
 	c.Elements = op.Elements
@@ -196,8 +199,18 @@ func (e *Engine) Report() *mpc.Report {
 	}
 	index := make(map[key]int, 256)
 	missing := map[string]bool{}
+	price, stateful := e.opts.Family.Price, false
+	if sf, ok := e.opts.Family.(StatefulFamily); ok {
+		price, stateful = sf.NewPricer().Price, true
+	}
 	for _, op := range e.ops {
-		c, miss := e.quote(op)
+		if mpc.Unreported(op.Op.Op) {
+			if stateful {
+				price(op) // it follows the run's values; the operation itself is free
+			}
+			continue
+		}
+		c, miss := e.quote(price, op)
 		for _, m := range miss {
 			missing[m] = true
 		}

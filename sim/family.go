@@ -138,6 +138,20 @@ type Family interface {
 	Price(op Op) Quote
 }
 
+// StatefulFamily is a Family whose price for an operation depends on the
+// operations before it: the simulator asks it for a Pricer and prices the
+// whole run, input and shape operations included, in order. Ours is one:
+// the secure engine reuses openings and masks across operations.
+type StatefulFamily interface {
+	Family
+	NewPricer() Pricer
+}
+
+// Pricer prices the operations of one run in order.
+type Pricer interface {
+	Price(op Op) Quote
+}
+
 // ModelFamily is implemented by families whose parameters depend on the
 // model (SIGMA picks its ring width per model, as its code does). The
 // simulator calls ForModel before pricing a model; Engine users can call
@@ -155,14 +169,15 @@ func ForModel(f Family, cfg marill.Config) Family {
 	return f
 }
 
-// Families returns the published protocol families with their default
-// parameters, one per line of the package documentation's table.
+// Families returns our own protocols (Ours, the secure engine's costs)
+// and the published protocol families with their default parameters, one
+// per line of the package documentation's table.
 func Families() []Family {
-	return []Family{NewSIGMA(), NewCrypTen(), NewPUMA(), NewCheetah(), NewCrypTFlow2()}
+	return []Family{NewOurs(), NewSIGMA(), NewCrypTen(), NewPUMA(), NewCheetah(), NewCrypTFlow2()}
 }
 
-// FamilyByName returns the family whose short name (sigma, crypten, puma,
-// cheetah, cryptflow2) matches, case-insensitively.
+// FamilyByName returns the family whose short name (ours, sigma, crypten,
+// puma, cheetah, cryptflow2) matches, case-insensitively.
 func FamilyByName(name string) (Family, error) {
 	var names []string
 	for _, f := range Families() {

@@ -1,6 +1,10 @@
 package proto
 
-import "github.com/marill-go/marill/mpc/ring"
+import (
+	"slices"
+
+	"github.com/marill-go/marill/mpc/ring"
+)
 
 // openMat is a party's share of the masks of one opening.
 type openMat struct{ r []uint64 }
@@ -27,7 +31,7 @@ func (s *Session) Open(xs ...*Shared) { s.openFor(64, xs...) }
 func (s *Session) openFor(bits int, xs ...*Shared) {
 	var todo []*Shared
 	for _, x := range xs {
-		if !x.viewed(bits) {
+		if !x.viewed(bits) && !slices.Contains(todo, x) { // x·x opens x once
 			x.hat, x.rShare, x.mask, x.mod = nil, nil, nil, 0
 			todo = append(todo, x)
 		}

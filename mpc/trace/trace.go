@@ -22,6 +22,13 @@ type Op struct {
 	Softmax mpc.SoftmaxKind
 	// Causal is set on masked softmaxes.
 	Causal bool
+	// Const is the constant of scale and addconst.
+	Const float64
+	// ID names the result tensor and InIDs the operands (1, 2, ... in
+	// order of creation), so a cost model can follow values from one
+	// operation to the next (an opening reused, a mask sent once).
+	ID    int
+	InIDs []int
 }
 
 // Options configure an Engine.
@@ -45,9 +52,10 @@ type Options struct {
 // simulator prices.
 type Engine struct {
 	mpc.Sticky
-	opts Options
-	rec  mpc.Recorder
-	meta mpc.Meta
+	opts   Options
+	rec    mpc.Recorder
+	meta   mpc.Meta
+	nextID int
 }
 
 var _ mpc.Engine = (*Engine)(nil)
@@ -56,6 +64,7 @@ type tensor struct {
 	shape mpc.Shape
 	vis   mpc.Visibility
 	eng   *Engine
+	id    int
 }
 
 func (t *tensor) Shape() mpc.Shape    { return t.shape }
@@ -102,7 +111,14 @@ func (e *Engine) emit(op Op, ins ...mpc.Tensor) mpc.Tensor {
 	for _, t := range ins {
 		op.In = append(op.In, t.Shape())
 		op.InVis = append(op.InVis, t.Vis())
+		id := 0
+		if x, ok := t.(*tensor); ok {
+			id = x.id
+		}
+		op.InIDs = append(op.InIDs, id)
 	}
+	e.nextID++
+	op.ID = e.nextID
 	var c mpc.Cost
 	if e.opts.Price != nil {
 		c = e.opts.Price(op)
@@ -122,7 +138,7 @@ func (e *Engine) emit(op Op, ins ...mpc.Tensor) mpc.Tensor {
 	if e.opts.Observe != nil {
 		e.opts.Observe(op, c)
 	}
-	return &tensor{shape: op.Out, vis: op.Vis, eng: e}
+	return &tensor{shape: op.Out, vis: op.Vis, eng: e, id: op.ID}
 }
 
 func (e *Engine) result(oi mpc.OpInfo, err error, ins ...mpc.Tensor) mpc.Tensor {
@@ -197,21 +213,23 @@ func (e *Engine) Sub(a, b mpc.Tensor) mpc.Tensor { return e.elementwise(mpc.OpSu
 // Mul records a ⊙ b.
 func (e *Engine) Mul(a, b mpc.Tensor) mpc.Tensor { return e.elementwise(mpc.OpMul, a, b) }
 
-func (e *Engine) local(op string, a mpc.Tensor) mpc.Tensor {
+func (e *Engine) local(op string, a mpc.Tensor, c float64) mpc.Tensor {
 	if !e.own(a) {
 		return e.placeholder(nil, mpc.Shared)
 	}
-	return e.emit(Op{OpInfo: mpc.InferLocal(op, a)}, a)
+	return e.emit(Op{OpInfo: mpc.InferLocal(op, a), Const: c}, a)
 }
 
 // Neg records −a.
-func (e *Engine) Neg(a mpc.Tensor) mpc.Tensor { return e.local(mpc.OpNeg, a) }
+func (e *Engine) Neg(a mpc.Tensor) mpc.Tensor { return e.local(mpc.OpNeg, a, 0) }
 
 // Scale records c·a.
-func (e *Engine) Scale(a mpc.Tensor, c float64) mpc.Tensor { return e.local(mpc.OpScale, a) }
+func (e *Engine) Scale(a mpc.Tensor, c float64) mpc.Tensor { return e.local(mpc.OpScale, a, c) }
 
 // AddConst records a + c.
-func (e *Engine) AddConst(a mpc.Tensor, c float64) mpc.Tensor { return e.local(mpc.OpAddConst, a) }
+func (e *Engine) AddConst(a mpc.Tensor, c float64) mpc.Tensor {
+	return e.local(mpc.OpAddConst, a, c)
+}
 
 // MatMul records a·b.
 func (e *Engine) MatMul(a, b mpc.Tensor) mpc.Tensor {

@@ -32,6 +32,8 @@ func init() {
 		"NewCheetah":       reflect.ValueOf(sim.NewCheetah),
 		"NewCrypTFlow2":    reflect.ValueOf(sim.NewCrypTFlow2),
 		"NewCrypTen":       reflect.ValueOf(sim.NewCrypTen),
+		"NewOurs":          reflect.ValueOf(sim.NewOurs),
+		"NewOursWith":      reflect.ValueOf(sim.NewOursWith),
 		"NewPUMA":          reflect.ValueOf(sim.NewPUMA),
 		"NewSIGMA":         reflect.ValueOf(sim.NewSIGMA),
 		"NoCompute":        reflect.ValueOf(sim.NoCompute),
@@ -63,18 +65,23 @@ func init() {
 		"Network":          reflect.ValueOf((*sim.Network)(nil)),
 		"Op":               reflect.ValueOf((*sim.Op)(nil)),
 		"Options":          reflect.ValueOf((*sim.Options)(nil)),
+		"Ours":             reflect.ValueOf((*sim.Ours)(nil)),
 		"PUMA":             reflect.ValueOf((*sim.PUMA)(nil)),
+		"Pricer":           reflect.ValueOf((*sim.Pricer)(nil)),
 		"Quote":            reflect.ValueOf((*sim.Quote)(nil)),
 		"SIGMA":            reflect.ValueOf((*sim.SIGMA)(nil)),
 		"Setting":          reflect.ValueOf((*sim.Setting)(nil)),
+		"StatefulFamily":   reflect.ValueOf((*sim.StatefulFamily)(nil)),
 		"Variant":          reflect.ValueOf((*sim.Variant)(nil)),
 		"WhatIf":           reflect.ValueOf((*sim.WhatIf)(nil)),
 		"WhatIfOptions":    reflect.ValueOf((*sim.WhatIfOptions)(nil)),
 		"Work":             reflect.ValueOf((*sim.Work)(nil)),
 
 		// interface wrapper definitions
-		"_Family":      reflect.ValueOf((*_github_com_marill_go_marill_sim_Family)(nil)),
-		"_ModelFamily": reflect.ValueOf((*_github_com_marill_go_marill_sim_ModelFamily)(nil)),
+		"_Family":         reflect.ValueOf((*_github_com_marill_go_marill_sim_Family)(nil)),
+		"_ModelFamily":    reflect.ValueOf((*_github_com_marill_go_marill_sim_ModelFamily)(nil)),
+		"_Pricer":         reflect.ValueOf((*_github_com_marill_go_marill_sim_Pricer)(nil)),
+		"_StatefulFamily": reflect.ValueOf((*_github_com_marill_go_marill_sim_StatefulFamily)(nil)),
 	}
 }
 
@@ -115,5 +122,37 @@ func (W _github_com_marill_go_marill_sim_ModelFamily) Price(op sim.Op) sim.Quote
 	return W.WPrice(op)
 }
 func (W _github_com_marill_go_marill_sim_ModelFamily) Setting() sim.Setting {
+	return W.WSetting()
+}
+
+// _github_com_marill_go_marill_sim_Pricer is an interface wrapper for Pricer type
+type _github_com_marill_go_marill_sim_Pricer struct {
+	IValue interface{}
+	WPrice func(op sim.Op) sim.Quote
+}
+
+func (W _github_com_marill_go_marill_sim_Pricer) Price(op sim.Op) sim.Quote {
+	return W.WPrice(op)
+}
+
+// _github_com_marill_go_marill_sim_StatefulFamily is an interface wrapper for StatefulFamily type
+type _github_com_marill_go_marill_sim_StatefulFamily struct {
+	IValue     interface{}
+	WName      func() string
+	WNewPricer func() sim.Pricer
+	WPrice     func(op sim.Op) sim.Quote
+	WSetting   func() sim.Setting
+}
+
+func (W _github_com_marill_go_marill_sim_StatefulFamily) Name() string {
+	return W.WName()
+}
+func (W _github_com_marill_go_marill_sim_StatefulFamily) NewPricer() sim.Pricer {
+	return W.WNewPricer()
+}
+func (W _github_com_marill_go_marill_sim_StatefulFamily) Price(op sim.Op) sim.Quote {
+	return W.WPrice(op)
+}
+func (W _github_com_marill_go_marill_sim_StatefulFamily) Setting() sim.Setting {
 	return W.WSetting()
 }
