@@ -106,6 +106,25 @@ func (o Ours) NewPricer() Pricer {
 	return &oursPricer{p: f.Params(), f: f, ts: map[int]*oTensor{}}
 }
 
+// The kernels in which Ours counts the parties' online work (seconds per
+// unit come from a Compute profile's Kernels; "marill-sim calibrate"
+// measures them with mpc/proto's Calibrate, which uses the same names).
+const (
+	KernelRound  = "ours/round"   // a message flight
+	KernelOpen   = "ours/open"    // an element opened (or revealed)
+	KernelTrunc  = "ours/trunc"   // an element truncated, local part
+	KernelMul    = "ours/mul"     // an output element of a Beaver product
+	KernelDCFBit = "ours/dcf-bit" // a DCF level: n−1 per n-bit comparison and threshold
+	KernelSelect = "ours/select"  // an element selected or injected
+	KernelLookup = "ours/lookup"  // an element looked up in one table
+	KernelLocal  = "ours/local"   // an element of a local linear operation
+)
+
+// OursKernels lists the kernels Ours counts.
+func OursKernels() []string {
+	return []string{KernelRound, KernelOpen, KernelTrunc, KernelMul, KernelDCFBit, KernelSelect, KernelLookup, KernelLocal}
+}
+
 // oShare mirrors a proto.Shared: what the protocols' costs depend on.
 type oShare struct {
 	n, scale int
@@ -138,17 +157,35 @@ type oursPricer struct {
 	c  endpoint // the client's
 	s  endpoint // the server's
 	q  Quote    // the operation being priced
+	k  [8]float64
 }
+
+// Kernel indices into oursPricer.k, in OursKernels order.
+const (
+	kRound = iota
+	kOpen
+	kTrunc
+	kMul
+	kDCF
+	kSelect
+	kLookup
+	kLocal
+)
 
 // Price prices the next operation of the run.
 func (pr *oursPricer) Price(op Op) Quote {
-	pr.q = Quote{}
+	pr.q, pr.k = Quote{}, [8]float64{}
 	before := max(pr.c.stamp, pr.s.stamp)
 	out := pr.run(op)
 	if op.ID != 0 {
 		pr.ts[op.ID] = &oTensor{shape: op.Out, vis: op.Vis, sh: out}
 	}
 	pr.q.Rounds = max(pr.c.stamp, pr.s.stamp) - before
+	for i, name := range OursKernels() {
+		if pr.k[i] != 0 {
+			pr.q.Work.Kernels = append(pr.q.Work.Kernels, KernelWork{Name: name, Count: pr.k[i]})
+		}
+	}
 	return pr.q
 }
 
@@ -177,6 +214,7 @@ func (pr *oursPricer) exchange(bytes int64) {
 	pr.c.stamp, pr.s.stamp = max(pr.c.stamp, ss), max(pr.s.stamp, sc)
 	pr.q.SentClient += bytes
 	pr.q.SentServer += bytes
+	pr.k[kRound]++
 }
 
 // clientSends: a one-way message from the client to the server.
@@ -185,6 +223,7 @@ func (pr *oursPricer) clientSends(bytes int64) {
 	pr.c.stamp = max(pr.c.stamp, st)
 	pr.s.recv, pr.s.stamp = max(pr.s.recv, st), max(pr.s.stamp, st)
 	pr.q.SentClient += bytes
+	pr.k[kRound]++
 }
 
 // serverSends: a one-way message from the server to the client.
@@ -193,6 +232,7 @@ func (pr *oursPricer) serverSends(bytes int64) {
 	pr.s.stamp = max(pr.s.stamp, st)
 	pr.c.recv, pr.c.stamp = max(pr.c.recv, st), max(pr.c.stamp, st)
 	pr.q.SentServer += bytes
+	pr.k[kRound]++
 }
 
 // material: the dealer ships these bytes to each party.
@@ -233,6 +273,7 @@ func (pr *oursPricer) open(bits int, xs ...*oShare) {
 		pr.material(8*int64(x.n), 8*int64(x.n))
 	}
 	pr.exchange(8 * int64(n))
+	pr.k[kOpen] += float64(n)
 }
 
 // trunc mirrors Session.Trunc.
@@ -242,6 +283,7 @@ func (pr *oursPricer) trunc(x *oShare, k int) *oShare {
 	}
 	pr.open(64, x)
 	pr.material(16*int64(x.n), 16*int64(x.n))
+	pr.k[kTrunc] += float64(x.n)
 	return fresh(x.n, x.scale-k)
 }
 
@@ -278,19 +320,25 @@ func gather(x *oShare, n int) *oShare {
 func (pr *oursPricer) mul(x, y *oShare) *oShare {
 	pr.open(64, x, y)
 	pr.material(8*int64(x.n), 8*int64(x.n))
+	pr.k[kMul] += float64(x.n)
 	return fresh(x.n, x.scale+y.scale)
 }
 
-// matMul mirrors Session.MatMul for out output elements.
-func (pr *oursPricer) matMul(x, y *oShare, out int) *oShare {
+// matMul mirrors Session.MatMul for out output elements and macs
+// multiply-accumulates (the client computes three products, the server
+// two).
+func (pr *oursPricer) matMul(x, y *oShare, out int, macs int64) *oShare {
 	pr.open(64, x, y)
 	pr.material(8*int64(out), 8*int64(out))
+	pr.q.Work.RingMACs += 3 * float64(macs)
 	return fresh(out, x.scale+y.scale)
 }
 
 // weight mirrors Session.weightProduct (MatMulWeight, MulWeight): out
-// output elements, a weight of wn elements.
-func (pr *oursPricer) weight(x *oShare, out, wn int) *oShare {
+// output elements, a weight of wn elements, macs multiply-accumulates
+// (the server's online product; the client's runs offline).
+func (pr *oursPricer) weight(x *oShare, out, wn int, macs int64) *oShare {
+	pr.q.Work.RingMACs += float64(macs)
 	a := 0
 	if !x.masked {
 		a = x.n
@@ -304,9 +352,11 @@ func (pr *oursPricer) weight(x *oShare, out, wn int) *oShare {
 	return fresh(out, x.scale+pr.p.FracBits)
 }
 
-// less mirrors Session.Less at n bits on x/2^k (thresholds share a key).
-func (pr *oursPricer) less(x *oShare, k, n int) {
+// less mirrors Session.Less at n bits on x/2^k against t thresholds
+// (they share a key).
+func (pr *oursPricer) less(x *oShare, k, n, t int) {
 	pr.open(k+n, x)
+	pr.k[kDCF] += float64(x.n) * float64(n-1) * float64(t)
 	key := int64(x.n)*16*int64(n) + c8(x.n) // a DCF on n−1 bits: 16·n bytes per key
 	pr.material(key+c8(x.n), key+c8(x.n))
 }
@@ -334,6 +384,7 @@ func (pr *oursPricer) sel(reqs ...selReq) []*oShare {
 		total += r.n
 	}
 	pr.exchange(packed(total, 1))
+	pr.k[kSelect] += float64(total)
 	return out
 }
 
@@ -347,6 +398,7 @@ func (pr *oursPricer) lookup(reqs ...lutReq) {
 		b := 8*int64(r.n) + int64(r.t)*8*int64(r.n)<<uint(r.m)
 		pr.material(b, b)
 		msg += packed(r.n, r.m)
+		pr.k[kLookup] += float64(r.n) * float64(r.t)
 	}
 	pr.exchange(msg)
 }
@@ -354,6 +406,7 @@ func (pr *oursPricer) lookup(reqs ...lutReq) {
 // reveal mirrors Session.Reveal.
 func (pr *oursPricer) reveal(x *oShare, toClient, toServer bool) {
 	b := 8 * int64(x.n)
+	pr.k[kOpen] += float64(x.n)
 	switch {
 	case toClient && toServer:
 		pr.exchange(b)
@@ -369,7 +422,7 @@ func (pr *oursPricer) reveal(x *oShare, toClient, toServer bool) {
 // relu mirrors Session.ReLU.
 func (pr *oursPricer) relu(x *oShare) *oShare {
 	pr.open(64, x)
-	pr.less(x, x.scale-pr.p.FracBits, pr.p.CmpBits)
+	pr.less(x, x.scale-pr.p.FracBits, pr.p.CmpBits, 1)
 	return pr.sel(selReq{x: x, n: x.n})[0]
 }
 
@@ -379,7 +432,7 @@ func (pr *oursPricer) segments(x *oShare, seg fxp.Segments) *oShare {
 	sh := f - seg.Frac
 	pr.open(64, x)
 	iv := pr.truncView(x, sh)
-	pr.less(iv, 0, pr.p.CmpBits-sh)
+	pr.less(iv, 0, pr.p.CmpBits-sh, 2)
 	withL := *iv // withPublic keeps the opening
 	pr.sel(selReq{x: &withL, n: x.n}, selReq{n: x.n}, selReq{n: x.n})
 	pr.lookup(lutReq{n: x.n, m: seg.Bits, t: 3})
@@ -404,7 +457,7 @@ func (pr *oursPricer) negExp(z *oShare) *oShare {
 	pr.open(64, z)
 	zt := pr.truncView(z, k)
 	h := pr.truncView(z, k+D)
-	pr.less(zt, 0, p.CmpBits-(f-p.ExpFrac))
+	pr.less(zt, 0, p.CmpBits-(f-p.ExpFrac), 1)
 	pr.sel(selReq{x: h, n: z.n}, selReq{n: z.n})
 	pr.lookup(lutReq{n: z.n, m: D + 2, t: 1}, lutReq{n: z.n, m: dh + 2, t: 1})
 	tl, th := fresh(z.n, f), fresh(z.n, f)
@@ -415,7 +468,7 @@ func (pr *oursPricer) negExp(z *oShare) *oShare {
 func (pr *oursPricer) normTable(x *oShare, width int) (y0, xy *oShare) {
 	mb := pr.p.MantissaBits
 	pr.open(64, x)
-	pr.less(x, 0, width)
+	pr.less(x, 0, width, width-2)
 	reqs := make([]selReq, 0, 2*(width-1))
 	for j := 0; j <= width-2; j++ {
 		reqs = append(reqs, selReq{x: x, n: x.n}, selReq{n: x.n})
@@ -490,7 +543,7 @@ func (pr *oursPricer) rowMax(x *oShare, sizes map[int]int) *oShare {
 		}
 		d := fresh(pairs, x.scale)
 		pr.open(64, d)
-		pr.less(d, d.scale-f, pr.p.CmpBits)
+		pr.less(d, d.scale-f, pr.p.CmpBits, 1)
 		pr.sel(selReq{x: d, n: pairs})
 		cur = next
 	}
@@ -547,7 +600,7 @@ func (pr *oursPricer) normalise(c *oShare, rows, d int, serverGamma bool) *oShar
 	n := pr.trunc(pr.mul(c, rs), pr.f.HiScale())
 	n.scale = f
 	if serverGamma {
-		return pr.weight(n, n.n, d)
+		return pr.weight(n, n.n, d, int64(n.n))
 	}
 	return fresh(n.n, 2*f)
 }
@@ -593,7 +646,17 @@ func (pr *oursPricer) atLeastF(t *oTensor) *oShare {
 func (pr *oursPricer) run(op Op) *oShare {
 	switch op.Place {
 	case mpc.OnPublic, mpc.OnClient, mpc.OnServer:
+		if op.Op.Op != mpc.OpInput && !mpc.IsShapeOp(op.Op.Op) {
+			pr.q.Work.PlainMACs += float64(op.MACs)
+			pr.q.Work.PlainOps += float64(op.Elements)
+		}
 		return nil
+	case mpc.OnShares:
+		if op.Op.Op == mpc.OpMatMul {
+			pr.q.Work.RingMACs += float64(op.MACs)
+		} else if !mpc.IsShapeOp(op.Op.Op) {
+			pr.k[kLocal] += float64(op.Elements)
+		}
 	}
 	f := pr.p.FracBits
 	n := op.Out.Size()
@@ -686,7 +749,8 @@ func (pr *oursPricer) elementwise(op Op) *oShare {
 		return fresh(n, max(pr.shared(ta).scale, pr.shared(tb).scale))
 	}
 	if tb.vis == mpc.Server && (len(tb.shape) < len(ta.shape) || tb.shape.Equal(ta.shape)) {
-		return pr.weight(pr.sharedF(ta), pr.sharedF(ta).n, tb.shape.Size())
+		x := pr.sharedF(ta)
+		return pr.weight(x, x.n, tb.shape.Size(), int64(x.n))
 	}
 	return pr.mul(pr.sharedF(ta), pr.sharedF(tb))
 }
@@ -726,9 +790,9 @@ func (pr *oursPricer) matmul(op Op) *oShare {
 	}
 	if tb.vis == mpc.Server && len(bs) == 2 && ta.vis != mpc.Server {
 		x := pr.sharedF(ta)
-		return pr.weight(x, x.n/as.Cols()*bs.Cols(), bs.Size())
+		return pr.weight(x, x.n/as.Cols()*bs.Cols(), bs.Size(), op.MACs)
 	}
-	return pr.matMul(pr.sharedF(ta), pr.sharedF(tb), out)
+	return pr.matMul(pr.sharedF(ta), pr.sharedF(tb), out, op.MACs)
 }
 
 // norm mirrors Party.norm and Session.LayerNorm / RMSNorm.

@@ -4,7 +4,7 @@
 //
 //	marill-sim price     [-model NAME] [-seq N] [-family F | -setting S] [knob flags]
 //	marill-sim whatif    [-model NAME] [-seq N] [-settings 2pc,3pc,2pc-dealer] [-layers]
-//	marill-sim calibrate [-o profile.json] [-time 200ms]
+//	marill-sim calibrate [-o profile.json] [-time 200ms] [-ours=true]
 //	marill-sim list      families, settings, networks and compute profiles
 //
 // Run "marill-sim help" for the flags.
@@ -23,6 +23,8 @@ import (
 
 	"github.com/marill-go/marill/marill"
 	"github.com/marill-go/marill/mpc"
+	"github.com/marill-go/marill/mpc/fxp"
+	"github.com/marill-go/marill/mpc/proto"
 	"github.com/marill-go/marill/sim"
 )
 
@@ -261,12 +263,23 @@ func calibrate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	out := fs.String("o", "", "output file (default standard output)")
 	per := fs.Duration("time", 200*time.Millisecond, "minimum time per kernel")
 	name := fs.String("name", "", "profile name")
+	ours := fs.Bool("ours", true, "also time the secure engine's protocol kernels (the Ours family's work)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	c, err := sim.Calibrate(ctx, sim.CalibrateOptions{Name: *name, PerKernel: *per})
 	if err != nil {
 		return err
+	}
+	if *ours {
+		k, err := proto.Calibrate(ctx, fxp.MustNew(fxp.Default()), 1<<15)
+		if err != nil {
+			return err
+		}
+		for name, sec := range k {
+			c = c.SetKernel(name, sec)
+		}
+		c.Source += "; ours/* kernels timed with mpc/proto.Calibrate (2^15 elements, in memory)"
 	}
 	b, err := c.JSON()
 	if err != nil {

@@ -16,8 +16,11 @@ import (
 	"github.com/marill-go/marill/internal/table"
 	"github.com/marill-go/marill/marill"
 	"github.com/marill-go/marill/mpc"
+	"github.com/marill-go/marill/mpc/fxp"
 	"github.com/marill-go/marill/mpc/plain"
+	"github.com/marill-go/marill/mpc/proto"
 	"github.com/marill-go/marill/mpc/secure"
+	"github.com/marill-go/marill/sim"
 )
 
 // benchResult is one configuration's measurements (JSON between the
@@ -36,6 +39,12 @@ type benchResult struct {
 	LogitErr   float64 `json:"logit_rel_err"`
 	PeakRSS    int64   `json:"peak_rss"`
 	TopOps     string  `json:"top_ops"`
+	// Estimated is the simulator's online time (sim.Ours on the
+	// calibrated profile, in-process network); Exact says whether its
+	// rounds and bytes equal the measured ones row by row.
+	Estimated float64 `json:"estimated_s,omitempty"`
+	Exact     bool    `json:"costs_exact"`
+	EstOps    string  `json:"estimated_ops,omitempty"`
 }
 
 // benchConfig returns a configuration of issue 3's table by name: its
@@ -65,12 +74,16 @@ func benchConfig(name string) (marill.Knobs, string, bool) {
 	return marill.Knobs{}, "", false
 }
 
-const benchUsage = `usage: marill bench [-model NAME] [-seq N] [-configs LIST] [-json]
+const benchUsage = `usage: marill bench [-model NAME] [-seq N] [-layers L] [-configs LIST] [-estimate] [-json]
 
 Runs real two-party inference (the in-process secure engine with its
 dealer) once per configuration, each in a fresh process, and prints online
 time, online bytes per party, rounds, offline bytes per party, dealer time,
 peak memory (max RSS of the process) and the logits' error against float64.
+With -estimate (the default) it first calibrates this machine's kernels
+(marill-sim calibrate), prices each run with the simulator's Ours family
+and prints the estimated online time, its ratio to the measured one, and
+whether the simulated rounds and bytes equal the measured ones row by row.
 Configurations (comma-separated): standard, knobs (freeze 1/2, LoRA 8,
 merge ×4), standard+approx and knobs+approx (2Quad softmax, Quad
 GeLU/SiLU), freeze, lora, merge.
@@ -82,13 +95,16 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	model := fs.String("model", "bert-base", "preset")
 	seq := fs.Int("seq", 128, "prompt length")
 	configs := fs.String("configs", "standard,knobs", "configurations")
+	layers := fs.Int("layers", 0, "keep only the first L blocks (0: all)")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	estimate := fs.Bool("estimate", true, "calibrate, then compare the simulator's time estimate")
 	one := fs.String("one", "", "internal: run one configuration in this process")
+	profile := fs.String("compute", "", "internal: compute profile for the estimate")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *one != "" {
-		r, err := benchOne(ctx, *model, *seq, *one)
+		r, err := benchOne(ctx, *model, *seq, *layers, *one, *profile)
 		if err != nil {
 			return err
 		}
@@ -99,6 +115,38 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}
+	var computeFile string
+	if *estimate {
+		fmt.Fprintln(stderr, "bench: calibrating this machine's kernels ...")
+		c, err := sim.Calibrate(ctx, sim.CalibrateOptions{Name: "bench-calibrated"})
+		if err != nil {
+			return err
+		}
+		k, err := proto.Calibrate(ctx, fxp.MustNew(fxp.Default()), 1<<15)
+		if err != nil {
+			return err
+		}
+		for name, sec := range k {
+			c = c.SetKernel(name, sec)
+		}
+		b, err := c.JSON()
+		if err != nil {
+			return err
+		}
+		f, err := os.CreateTemp("", "marill-bench-*.json")
+		if err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		computeFile = f.Name()
+		defer os.Remove(computeFile)
+		if _, err := f.Write(b); err != nil {
+			f.Close()
+			return fmt.Errorf("bench: %w", err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+	}
 	var results []benchResult
 	for _, name := range names {
 		name = strings.TrimSpace(name)
@@ -106,7 +154,8 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("bench: unknown configuration %q (want standard, knobs, standard+approx, knobs+approx, freeze, lora or merge)", name)
 		}
 		fmt.Fprintf(stderr, "bench: %s %s n=%d ...\n", *model, name, *seq)
-		cmd := exec.CommandContext(ctx, self, "bench", "-model", *model, "-seq", fmt.Sprint(*seq), "-one", name)
+		cmd := exec.CommandContext(ctx, self, "bench", "-model", *model, "-seq", fmt.Sprint(*seq),
+			"-layers", fmt.Sprint(*layers), "-one", name, "-compute", computeFile)
 		cmd.Stderr = stderr
 		out, err := cmd.Output()
 		if err != nil {
@@ -124,21 +173,37 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(results)
 	}
+	layersNote := ""
+	if *layers > 0 {
+		layersNote = fmt.Sprintf(" · first %d blocks", *layers)
+	}
 	t := &table.Table{
-		Title: fmt.Sprintf("secure 2PC-Dealer · %s · n=%d · in-process (no network delay) · %d cores", *model, *seq, runtime.NumCPU()),
-		Header: []string{"configuration", "online time", "sent P0", "sent P1", "rounds", "offline P0", "offline P1",
+		Title: fmt.Sprintf("secure 2PC-Dealer · %s%s · n=%d · in-process (no network delay) · %d cores", *model, layersNote, *seq, runtime.NumCPU()),
+		Header: []string{"configuration", "online time", "estimated", "est/meas", "sim costs", "sent P0", "sent P1", "rounds", "offline P0", "offline P1",
 			"offline party", "dealer time", "peak RSS", "logits err"},
-		Align: []table.Align{table.Left, table.Right, table.Right, table.Right, table.Right, table.Right, table.Right,
+		Align: []table.Align{table.Left, table.Right, table.Right, table.Right, table.Left, table.Right, table.Right, table.Right, table.Right, table.Right,
 			table.Right, table.Right, table.Right, table.Right},
 	}
 	for _, r := range results {
-		t.AddRow(r.Config, secs(r.Online), mpc.FormatBytes(r.SentClient), mpc.FormatBytes(r.SentServer), fmt.Sprint(r.Rounds),
+		est, ratio, exact := "—", "—", "—"
+		if r.Estimated > 0 {
+			est, ratio = secs(r.Estimated), fmt.Sprintf("%.2f", r.Estimated/r.Online)
+			exact = "differ"
+			if r.Exact {
+				exact = "exact"
+			}
+		}
+		t.AddRow(r.Config, secs(r.Online), est, ratio, exact, mpc.FormatBytes(r.SentClient), mpc.FormatBytes(r.SentServer), fmt.Sprint(r.Rounds),
 			mpc.FormatBytes(r.OffClient), mpc.FormatBytes(r.OffServer), secs(r.Offline), secs(r.Dealer),
 			mpc.FormatBytes(r.PeakRSS), fmt.Sprintf("%.3f%%", 100*r.LogitErr))
 	}
-	t.Notes = []string{"times measured; online = the parties' wall time less input-independent steps; logits err = max |secure − float64| / max |float64|."}
+	t.Notes = []string{"times measured; online = the parties' wall time less input-independent steps; logits err = max |secure − float64| / max |float64|.",
+		"estimated = sim.Ours on this machine's calibrated kernels, in-process network; sim costs: whether its rounds and bytes (online, offline, per party) equal the measured ones row by row."}
 	for _, r := range results {
 		t.Notes = append(t.Notes, fmt.Sprintf("%s — online time by op: %s", r.Config, r.TopOps))
+		if r.EstOps != "" {
+			t.Notes = append(t.Notes, fmt.Sprintf("%s — estimated/measured by op: %s", r.Config, r.EstOps))
+		}
 	}
 	fmt.Fprint(stdout, t.Text())
 	return nil
@@ -147,7 +212,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func secs(s float64) string { return fmt.Sprintf("%.2f s", s) }
 
 // benchOne runs one configuration in this process.
-func benchOne(ctx context.Context, model string, seq int, name string) (benchResult, error) {
+func benchOne(ctx context.Context, model string, seq, layers int, name, profile string) (benchResult, error) {
 	k, desc, ok := benchConfig(name)
 	if !ok {
 		return benchResult{}, fmt.Errorf("bench: unknown configuration %q", name)
@@ -157,6 +222,9 @@ func benchOne(ctx context.Context, model string, seq int, name string) (benchRes
 		return benchResult{}, err
 	}
 	cfg.SeqLen = seq
+	if layers > 0 && layers < cfg.Layers {
+		cfg.Layers = layers
+	}
 	pre, err := marill.NewPretrained(cfg, 42)
 	if err != nil {
 		return benchResult{}, err
@@ -198,7 +266,67 @@ func benchOne(ctx context.Context, model string, seq int, name string) (benchRes
 		}
 		top = append(top, fmt.Sprintf("%s %.2f s", row.Op, row.Time.Seconds()))
 	}
-	return benchResult{Config: desc, Online: on.Seconds(), Offline: off.Seconds(), Dealer: dl.Seconds(), Wall: wall.Seconds(),
+	r := benchResult{Config: desc, Online: on.Seconds(), Offline: off.Seconds(), Dealer: dl.Seconds(), Wall: wall.Seconds(),
 		SentClient: tot.SentClient, SentServer: tot.SentServer, Rounds: tot.Rounds,
-		OffClient: tot.OfflineClient, OffServer: tot.OfflineServer, LogitErr: rel, TopOps: strings.Join(top, ", ")}, nil
+		OffClient: tot.OfflineClient, OffServer: tot.OfflineServer, LogitErr: rel, TopOps: strings.Join(top, ", ")}
+	if profile != "" {
+		c, err := sim.LoadCompute(profile)
+		if err != nil {
+			return benchResult{}, err
+		}
+		est, err := sim.Simulate(ctx, m, sim.Options{Family: sim.NewOurs(), Network: sim.InProcess(), Compute: c})
+		if err != nil {
+			return benchResult{}, err
+		}
+		r.Estimated = est.Total().Time.Seconds()
+		r.Exact = sameCosts(rep, est)
+		measured := map[string]float64{}
+		for _, row := range ops {
+			measured[row.Op] = row.Time.Seconds()
+		}
+		var parts []string
+		for i, row := range ops {
+			if i == 5 {
+				break
+			}
+			for _, e := range est.ByOp() {
+				if e.Op == row.Op && measured[row.Op] > 0 {
+					parts = append(parts, fmt.Sprintf("%s %.2f", row.Op, e.Time.Seconds()/measured[row.Op]))
+				}
+			}
+		}
+		r.EstOps = strings.Join(parts, ", ")
+	}
+	return r, nil
+}
+
+// sameCosts reports whether two reports have the same rows with equal
+// rounds and bytes (online per party, offline per party).
+func sameCosts(a, b *mpc.Report) bool {
+	type key struct {
+		scope, op string
+		place     mpc.Placement
+	}
+	sum := func(r *mpc.Report) map[key]mpc.Cost {
+		m := map[key]mpc.Cost{}
+		for _, row := range r.Rows {
+			k := key{row.Scope, row.Op, row.Place}
+			c := m[k]
+			c.Add(row.Cost)
+			m[k] = c
+		}
+		return m
+	}
+	x, y := sum(a), sum(b)
+	if len(x) != len(y) {
+		return false
+	}
+	for k, c := range x {
+		d, ok := y[k]
+		if !ok || c.Rounds != d.Rounds || c.SentClient != d.SentClient || c.SentServer != d.SentServer ||
+			c.OfflineClient != d.OfflineClient || c.OfflineServer != d.OfflineServer {
+			return false
+		}
+	}
+	return true
 }

@@ -34,6 +34,8 @@ type Local struct {
 	mu   sync.Mutex
 	kept map[string][2]*Shared
 	bits map[string][2][]uint8
+
+	dealerTime, partyTime time.Duration // of the latest run
 }
 
 // NewLocal links a dealer and two parties in memory. seed seeds the
@@ -73,9 +75,13 @@ func (l *Local) Run(body func(s *Session)) error {
 // RunContext is Run with a context: cancelling it closes the link, so a
 // party blocked on its peer stops.
 func (l *Local) RunContext(ctx context.Context, body func(s *Session)) error {
+	start := time.Now()
 	if err := l.runRole(l.Dealer, body); err != nil {
 		return err
 	}
+	l.dealerTime = time.Since(start)
+	start = time.Now()
+	defer func() { l.partyTime = time.Since(start) }()
 	stop := context.AfterFunc(ctx, func() {
 		l.conns[0].Close()
 		l.conns[1].Close()
@@ -114,6 +120,10 @@ func (l *Local) runRole(s *Session, body func(s *Session)) (err error) {
 	}
 	return nil
 }
+
+// Times returns the wall time of the latest run's dealer pass and of its
+// parties' pass (both parties run concurrently).
+func (l *Local) Times() (dealer, parties time.Duration) { return l.dealerTime, l.partyTime }
 
 // Keep records a party's share of x under a name, for Value after the run.
 // The dealer's call is ignored.

@@ -5,6 +5,8 @@ package symbols
 import (
 	"github.com/marill-go/marill/marill"
 	"github.com/marill-go/marill/sim"
+	"go/constant"
+	"go/token"
 	"reflect"
 )
 
@@ -23,6 +25,15 @@ func init() {
 		"FamilyByName":     reflect.ValueOf(sim.FamilyByName),
 		"FamilyForSetting": reflect.ValueOf(sim.FamilyForSetting),
 		"ForModel":         reflect.ValueOf(sim.ForModel),
+		"InProcess":        reflect.ValueOf(sim.InProcess),
+		"KernelDCFBit":     reflect.ValueOf(constant.MakeFromLiteral("\"ours/dcf-bit\"", token.STRING, 0)),
+		"KernelLocal":      reflect.ValueOf(constant.MakeFromLiteral("\"ours/local\"", token.STRING, 0)),
+		"KernelLookup":     reflect.ValueOf(constant.MakeFromLiteral("\"ours/lookup\"", token.STRING, 0)),
+		"KernelMul":        reflect.ValueOf(constant.MakeFromLiteral("\"ours/mul\"", token.STRING, 0)),
+		"KernelOpen":       reflect.ValueOf(constant.MakeFromLiteral("\"ours/open\"", token.STRING, 0)),
+		"KernelRound":      reflect.ValueOf(constant.MakeFromLiteral("\"ours/round\"", token.STRING, 0)),
+		"KernelSelect":     reflect.ValueOf(constant.MakeFromLiteral("\"ours/select\"", token.STRING, 0)),
+		"KernelTrunc":      reflect.ValueOf(constant.MakeFromLiteral("\"ours/trunc\"", token.STRING, 0)),
 		"LAN":              reflect.ValueOf(sim.LAN),
 		"LAN5G":            reflect.ValueOf(sim.LAN5G),
 		"LoadCompute":      reflect.ValueOf(sim.LoadCompute),
@@ -37,6 +48,7 @@ func init() {
 		"NewPUMA":          reflect.ValueOf(sim.NewPUMA),
 		"NewSIGMA":         reflect.ValueOf(sim.NewSIGMA),
 		"NoCompute":        reflect.ValueOf(sim.NoCompute),
+		"OursKernels":      reflect.ValueOf(sim.OursKernels),
 		"PaperClaim":       reflect.ValueOf(sim.PaperClaim),
 		"ParseCompute":     reflect.ValueOf(sim.ParseCompute),
 		"ParseNetwork":     reflect.ValueOf(sim.ParseNetwork),

@@ -13,6 +13,7 @@ import (
 	"github.com/marill-go/marill/marill"
 	"github.com/marill-go/marill/mpc"
 	"github.com/marill-go/marill/mpc/fxp"
+	"github.com/marill-go/marill/mpc/proto"
 	"github.com/marill-go/marill/mpc/secure"
 	"github.com/marill-go/marill/sim"
 )
@@ -144,5 +145,13 @@ func TestSimulatorMatchesSecureEngine(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The simulator counts Ours's work in the kernels proto.Calibrate times.
+func TestKernelNamesAgree(t *testing.T) {
+	got, want := sim.OursKernels(), proto.Kernels()
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("sim.OursKernels() = %v, proto.Kernels() = %v", got, want)
 	}
 }

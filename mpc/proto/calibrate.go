@@ -1,0 +1,168 @@
+package proto
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/marill-go/marill/mpc/fxp"
+)
+
+// Kernel names: the units in which the cost simulator (sim.Ours) counts
+// the parties' online work. Calibrate measures seconds per unit of each on
+// this machine.
+const (
+	// KernelRound is one message flight: a party sends and waits for its
+	// peer (the fixed cost of a round on the in-memory link).
+	KernelRound = "ours/round"
+	// KernelOpen is one element opened: masked, packed, sent, added.
+	KernelOpen = "ours/open"
+	// KernelTrunc is one element truncated (the local part of Trunc).
+	KernelTrunc = "ours/trunc"
+	// KernelMul is one output element of a Beaver product (local part).
+	KernelMul = "ours/mul"
+	// KernelDCFBit is one DCF level: an element compared at n bits costs
+	// n−1 units per threshold.
+	KernelDCFBit = "ours/dcf-bit"
+	// KernelSelect is one element selected or injected (local part).
+	KernelSelect = "ours/select"
+	// KernelLookup is one element looked up in one table (local part).
+	KernelLookup = "ours/lookup"
+	// KernelLocal is one element of a local linear operation on shares.
+	KernelLocal = "ours/local"
+)
+
+// Kernels lists the kernel names Calibrate measures.
+func Kernels() []string {
+	return []string{KernelRound, KernelOpen, KernelTrunc, KernelMul, KernelDCFBit, KernelSelect, KernelLookup, KernelLocal}
+}
+
+// Calibrate times the protocols' kernels on this machine with a dealer and
+// two parties in memory (each party on its own goroutine, as the secure
+// engine runs them) and returns seconds per unit of each kernel (see
+// Kernels). Each figure is the best of three runs at n elements (lookups
+// at n/8, their tables being large); a unit's time is the slower party's.
+func Calibrate(ctx context.Context, f *fxp.Funcs, n int) (map[string]float64, error) {
+	if f == nil {
+		return nil, fmt.Errorf("proto: Calibrate needs fixed-point functions")
+	}
+	if n < 64 {
+		return nil, fmt.Errorf("proto: Calibrate needs at least 64 elements, got %d", n)
+	}
+	p := f.Params()
+	out := map[string]float64{}
+	best := func(name string, units float64, body func(s *Session, step func(func()))) error {
+		var fastest time.Duration
+		for rep := 0; rep < 3; rep++ {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("proto: calibrate: %w", err)
+			}
+			l, err := NewLocal(f, fmt.Sprintf("calibrate %s %d", name, rep))
+			if err != nil {
+				return err
+			}
+			var mu sync.Mutex
+			var slowest time.Duration
+			err = l.RunContext(ctx, func(s *Session) {
+				body(s, func(g func()) {
+					start := time.Now()
+					g()
+					if s.Role == Dealer {
+						return
+					}
+					d := time.Since(start)
+					mu.Lock()
+					slowest = max(slowest, d)
+					mu.Unlock()
+				})
+			})
+			l.Close()
+			if err != nil {
+				return fmt.Errorf("proto: calibrate %s: %w", name, err)
+			}
+			if rep == 0 || slowest < fastest {
+				fastest = slowest
+			}
+		}
+		out[name] = fastest.Seconds() / units
+		return nil
+	}
+	in := func(s *Session, m int) *Shared {
+		v := make([]uint64, m)
+		for i := range v {
+			v[i] = uint64(i*7919) << uint(p.FracBits-4)
+		}
+		return s.Input(Client, v, m, p.FracBits)
+	}
+	const flights = 200
+	if err := best(KernelRound, flights, func(s *Session, step func(func())) {
+		xs := make([]*Shared, flights)
+		for i := range xs {
+			xs[i] = in(s, 1)
+		}
+		step(func() {
+			for _, x := range xs {
+				s.Open(x)
+			}
+		})
+	}); err != nil {
+		return nil, err
+	}
+	round := out[KernelRound]
+	minus := func(name string, units float64) {
+		out[name] = max(out[name]-round/units, out[name]/10)
+	}
+	if err := best(KernelOpen, float64(n), func(s *Session, step func(func())) {
+		x := in(s, n)
+		step(func() { s.Open(x) })
+	}); err != nil {
+		return nil, err
+	}
+	minus(KernelOpen, float64(n))
+	local := []struct {
+		name  string
+		units float64
+		run   func(s *Session, x, y *Shared)
+	}{
+		{KernelTrunc, float64(n), func(s *Session, x, _ *Shared) { s.Trunc(x, p.FracBits) }},
+		{KernelMul, float64(n), func(s *Session, x, y *Shared) { s.Mul(x, y, nil) }},
+		{KernelDCFBit, float64(n * (p.CmpBits - 1)), func(s *Session, x, _ *Shared) { s.Less(x, 0, p.CmpBits, []int64{0}) }},
+		{KernelLocal, float64(n), func(s *Session, x, y *Shared) { s.Add(x, y, nil) }},
+	}
+	for _, k := range local {
+		if err := best(k.name, k.units, func(s *Session, step func(func())) {
+			x, y := in(s, n), in(s, n)
+			s.Open(x, y)
+			step(func() { k.run(s, x, y) })
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if err := best(KernelSelect, float64(n), func(s *Session, step func(func())) {
+		x := in(s, n)
+		s.Open(x)
+		d := make([]uint8, n)
+		for i := range d {
+			d[i] = uint8(i & 1)
+		}
+		step(func() { s.Select(SelectReq{X: x, D: d}) })
+	}); err != nil {
+		return nil, err
+	}
+	minus(KernelSelect, float64(n))
+	const bits = 10
+	m := max(n/8, 64)
+	tab := make([]uint64, 1<<bits)
+	for i := range tab {
+		tab[i] = uint64(i) * 3
+	}
+	if err := best(KernelLookup, float64(m), func(s *Session, step func(func())) {
+		idx := in(s, m)
+		step(func() { s.Lookup(LookupReq{Idx: idx, Bits: bits, Tables: []Table{{Values: tab}}}) })
+	}); err != nil {
+		return nil, err
+	}
+	minus(KernelLookup, float64(m))
+	return out, nil
+}
