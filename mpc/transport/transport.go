@@ -132,7 +132,8 @@ var (
 	ErrPeerGone = errors.New("transport: peer closed the connection")
 )
 
-// TimeoutError reports a Recv that waited longer than the deadline.
+// TimeoutError reports a Recv that waited longer than the deadline (on a
+// Pipe), or a peer silent for the idle timeout (on a Stream).
 type TimeoutError struct{ After time.Duration }
 
 func (e *TimeoutError) Error() string {
@@ -145,7 +146,33 @@ func (e *TimeoutError) Timeout() bool { return true }
 type frame struct {
 	payload []byte
 	stamp   int64
+	kind    frameKind
 }
+
+// link is implemented by this package's conns. The shaper needs to send
+// frames whose stamps were fixed when the protocol called Send, and the
+// handshake sends control frames the Meter does not count.
+type link interface {
+	Conn
+	// put transmits a frame whose counting is already done. It owns p.
+	put(p []byte, stamp int64, kind frameKind) error
+	// take returns the next frame of any kind without counting it. A nil
+	// ctx never cancels.
+	take(ctx context.Context) (frame, error)
+	// state returns the error a Send would fail with now, or nil.
+	state() error
+}
+
+// deliver counts a frame taken from a link and hands its payload to Recv.
+func deliver(m *Meter, f frame) ([]byte, error) {
+	if f.kind != kindData {
+		return nil, errUnexpectedHello
+	}
+	m.observe(len(f.payload), f.stamp)
+	return f.payload, nil
+}
+
+var errUnexpectedHello = errors.New("transport: received a handshake hello where a message was expected (the peer ran Handshake and this end did not)")
 
 // memDepth is the number of frames an in-memory link buffers per
 // direction. Protocols send one frame per round step, so a party never
@@ -189,6 +216,13 @@ func Pipe(opts MemOptions) (Conn, Conn) {
 func (c *memConn) Meter() *Meter { return &c.meter }
 
 func (c *memConn) Send(p []byte) error {
+	if err := c.state(); err != nil {
+		return err
+	}
+	return c.put(append([]byte(nil), p...), c.meter.stampForSend(len(p)), kindData)
+}
+
+func (c *memConn) state() error {
 	select {
 	case <-c.closed:
 		return ErrClosed
@@ -199,9 +233,12 @@ func (c *memConn) Send(p []byte) error {
 	if err := c.ctx.Err(); err != nil {
 		return fmt.Errorf("transport: send: %w", err)
 	}
-	f := frame{payload: append([]byte(nil), p...), stamp: c.meter.stampForSend(len(p))}
+	return nil
+}
+
+func (c *memConn) put(p []byte, stamp int64, kind frameKind) error {
 	select {
-	case c.out <- f:
+	case c.out <- frame{payload: p, stamp: stamp, kind: kind}:
 		return nil
 	case <-c.gone:
 		return ErrPeerGone
@@ -213,30 +250,42 @@ func (c *memConn) Send(p []byte) error {
 }
 
 func (c *memConn) Recv() ([]byte, error) {
+	f, err := c.take(nil)
+	if err != nil {
+		return nil, err
+	}
+	return deliver(&c.meter, f)
+}
+
+func (c *memConn) take(ctx context.Context) (frame, error) {
 	var deadline <-chan time.Time
 	if c.timeout > 0 {
 		t := time.NewTimer(c.timeout)
 		defer t.Stop()
 		deadline = t.C
 	}
+	var cancel <-chan struct{}
+	if ctx != nil {
+		cancel = ctx.Done()
+	}
 	select {
 	case f := <-c.in:
-		c.meter.observe(len(f.payload), f.stamp)
-		return f.payload, nil
+		return f, nil
 	case <-c.closed:
-		return nil, ErrClosed
+		return frame{}, ErrClosed
 	case <-c.gone:
 		select { // frames sent before the peer closed are still delivered
 		case f := <-c.in:
-			c.meter.observe(len(f.payload), f.stamp)
-			return f.payload, nil
+			return f, nil
 		default:
-			return nil, ErrPeerGone
+			return frame{}, ErrPeerGone
 		}
 	case <-deadline:
-		return nil, &TimeoutError{After: c.timeout}
+		return frame{}, &TimeoutError{After: c.timeout}
 	case <-c.ctx.Done():
-		return nil, fmt.Errorf("transport: recv: %w", c.ctx.Err())
+		return frame{}, fmt.Errorf("transport: recv: %w", c.ctx.Err())
+	case <-cancel:
+		return frame{}, fmt.Errorf("transport: recv: %w", ctx.Err())
 	}
 }
 
