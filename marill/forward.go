@@ -62,7 +62,11 @@ func (m *Model) Apply(ctx context.Context, e mpc.Engine, in Input) (mpc.Tensor, 
 		return nil, err
 	}
 	f := &forward{m: m, e: e, n: len(in.IDs)}
+	probe, _ := e.(mpc.Prober)
 	x := f.embed(in.IDs)
+	if probe != nil && e.Err() == nil {
+		probe.Probe("embed", x)
+	}
 	for _, b := range m.Blocks {
 		if err := ctx.Err(); err != nil {
 			e.Fail(fmt.Errorf("marill: forward pass stopped before block %d: %w", b.Index, err))
@@ -71,8 +75,14 @@ func (m *Model) Apply(ctx context.Context, e mpc.Engine, in Input) (mpc.Tensor, 
 			break
 		}
 		x = f.block(x, b)
+		if probe != nil && e.Err() == nil {
+			probe.Probe(fmt.Sprintf("block%d", b.Index), x)
+		}
 	}
 	out := f.head(x)
+	if probe != nil && e.Err() == nil {
+		probe.Probe("head", out)
+	}
 	if err := e.Err(); err != nil {
 		return nil, err
 	}

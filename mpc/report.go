@@ -151,6 +151,9 @@ type Report struct {
 	Meta     Meta     `json:"meta"`
 	Rows     []Row    `json:"rows"`
 	Notes    []string `json:"notes,omitempty"`
+	// Accuracy, when measured (marill.MeasureAccuracy), gives each
+	// layer's error against float64 and the fixed-point emulation.
+	Accuracy []LayerError `json:"accuracy,omitempty"`
 }
 
 // ReportSchema is the version of the JSON layout documented on Report.
@@ -333,16 +336,34 @@ func (r *Report) title() string {
 }
 
 // String renders every row and the total as an aligned text table.
-func (r *Report) String() string { return r.table(r.Rows, true).Text() }
+func (r *Report) String() string {
+	s := r.table(r.Rows, true).Text()
+	if a := r.accuracyTable(); a != nil {
+		s += "\n" + a.Text()
+	}
+	return s
+}
 
 // Summary renders one row per layer and the total.
 func (r *Report) Summary() string { return r.table(r.ByLayer(), true).Text() }
 
 // Markdown renders every row and the total as a Markdown table.
-func (r *Report) Markdown() string { return r.table(r.Rows, true).Markdown() }
+func (r *Report) Markdown() string {
+	s := r.table(r.Rows, true).Markdown()
+	if a := r.accuracyTable(); a != nil {
+		s += "\n" + a.Markdown()
+	}
+	return s
+}
 
 // HTML renders every row and the total as an HTML table.
-func (r *Report) HTML() string { return r.table(r.Rows, true).HTML() }
+func (r *Report) HTML() string {
+	s := r.table(r.Rows, true).HTML()
+	if a := r.accuracyTable(); a != nil {
+		s += a.HTML()
+	}
+	return s
+}
 
 // FormatBytes prints a byte count with a binary unit chosen by magnitude.
 func FormatBytes(n int64) string {

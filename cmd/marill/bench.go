@@ -17,7 +17,6 @@ import (
 	"github.com/marill-go/marill/marill"
 	"github.com/marill-go/marill/mpc"
 	"github.com/marill-go/marill/mpc/fxp"
-	"github.com/marill-go/marill/mpc/plain"
 	"github.com/marill-go/marill/mpc/proto"
 	"github.com/marill-go/marill/mpc/secure"
 	"github.com/marill-go/marill/sim"
@@ -45,6 +44,8 @@ type benchResult struct {
 	Estimated float64 `json:"estimated_s,omitempty"`
 	Exact     bool    `json:"costs_exact"`
 	EstOps    string  `json:"estimated_ops,omitempty"`
+	// LayerErr is each layer's relative error against float64.
+	LayerErr string `json:"layer_rel_err"`
 }
 
 // benchConfig returns a configuration of issue 3's table by name: its
@@ -201,6 +202,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"estimated = sim.Ours on this machine's calibrated kernels, in-process network; sim costs: whether its rounds and bytes (online, offline, per party) equal the measured ones row by row."}
 	for _, r := range results {
 		t.Notes = append(t.Notes, fmt.Sprintf("%s — online time by op: %s", r.Config, r.TopOps))
+		t.Notes = append(t.Notes, fmt.Sprintf("%s — error vs float64 by layer: %s", r.Config, r.LayerErr))
 		if r.EstOps != "" {
 			t.Notes = append(t.Notes, fmt.Sprintf("%s — estimated/measured by op: %s", r.Config, r.EstOps))
 		}
@@ -235,26 +237,28 @@ func benchOne(ctx context.Context, model string, seq, layers int, name, profile 
 	}
 	m.Materialize()
 	in := marill.RandomInput(cfg, 7)
-	want, err := m.Forward(ctx, plain.New(), in)
-	if err != nil {
-		return benchResult{}, err
-	}
 	e, err := secure.New(secure.Options{Seed: 1})
 	if err != nil {
 		return benchResult{}, err
 	}
 	defer e.Close()
 	start := time.Now()
-	got, err := m.Forward(ctx, e, in)
+	// MeasureAccuracy runs the secure engine, then the float64 and
+	// fixed-point references, and compares every layer; the secure run's
+	// own time is its online, offline and dealer times.
+	rep, err := m.MeasureAccuracy(ctx, e, in, fxp.Params{})
 	if err != nil {
 		return benchResult{}, err
 	}
 	wall := time.Since(start)
-	_, rel, err := mpc.Compare(got, want)
-	if err != nil {
-		return benchResult{}, err
+	var rel float64
+	var perLayer []string
+	for _, a := range rep.Accuracy {
+		if a.Layer == "head" {
+			rel = a.MaxRel
+		}
+		perLayer = append(perLayer, fmt.Sprintf("%s %.3f%%", a.Layer, 100*a.MaxRel))
 	}
-	rep := e.Report()
 	tot := rep.Total()
 	on, off, dl := e.Times()
 	var top []string
@@ -268,7 +272,8 @@ func benchOne(ctx context.Context, model string, seq, layers int, name, profile 
 	}
 	r := benchResult{Config: desc, Online: on.Seconds(), Offline: off.Seconds(), Dealer: dl.Seconds(), Wall: wall.Seconds(),
 		SentClient: tot.SentClient, SentServer: tot.SentServer, Rounds: tot.Rounds,
-		OffClient: tot.OfflineClient, OffServer: tot.OfflineServer, LogitErr: rel, TopOps: strings.Join(top, ", ")}
+		OffClient: tot.OfflineClient, OffServer: tot.OfflineServer, LogitErr: rel, TopOps: strings.Join(top, ", "),
+		LayerErr: strings.Join(perLayer, ", ")}
 	if profile != "" {
 		c, err := sim.LoadCompute(profile)
 		if err != nil {

@@ -27,11 +27,12 @@
 //
 // # Functions
 //
-//	GeLU, SiLU (accurate)  ReLU(x) − (α_i + β_i·|x|), i = ⌊|x|·2^ActFrac⌋ clipped:
-//	                       SIGMA's table of ReLU − f over |x|, made piecewise
-//	                       linear (chords, slopes at scale 2f): error ~1e-5
+//	GeLU, SiLU, Tanh       α_j + β_j·x on the bucket j = ⌊x·2^Frac⌋ ∈ [−L, L)
+//	(accurate forms)       (Frac = ActFrac, SiLUFrac or TanhFrac; L = 2^(bits−1)−1),
+//	                       the function's asymptote outside (0 or x, ∓1): a
+//	                       minimax line per bucket, slopes at ActSlopeScale.
+//	                       SIGMA's clipped lookup made piecewise linear.
 //	Quad                   Trunc(x² + x·2^(f+1), f+3) + ½ = 0.125x² + 0.25x + 0.5
-//	Tanh                   sign(x)·(α_i + β_i·|x|)
 //	Exp (x ≤ 0)            −x floored to ExpFrac bits, clipped below 16, one
 //	                       table per ExpDigitBits digit, digits multiplied
 //	Reciprocal, Rsqrt      table over (⌊log2 x⌋, next MantissaBits bits), then
@@ -49,10 +50,11 @@
 //
 // # Accuracy
 //
-// With the defaults, BERT-base and GPT-2 shaped models at 8 tokens give
-// logits within 0.03%-0.21% of float64 relative to the largest logit
-// (package marill tests this against a documented bound of 0.5%). f = 12
-// (SIGMA's scale) gives about 0.9%, f = 14 about 0.3%.
+// With the defaults the hidden states of BERT-base at 128 tokens stay
+// within 0.1% of float64 through all twelve blocks; the logits' error is
+// set by the head (BERT's pooler tanh, hence its finer table). "marill
+// bench" measures it layer by layer (marill's MeasureAccuracy) and prints
+// it; package marill tests short sequences against a bound of 0.5%.
 //
 // # Limits
 //

@@ -44,7 +44,7 @@ func New(p Params) (*Funcs, error) {
 		mpc.GeLUTanh:  f.segments(p.GeLUBits, p.ActFrac, func(u float64) float64 { return fn.GeLU(u, mpc.GeLUTanh) }, 0, 0, 0, 1),
 	}
 	f.silu = f.segments(p.SiLUBits, p.SiLUFrac, func(u float64) float64 { return fn.SiLU(u, mpc.SiLUExact) }, 0, 0, 0, 1)
-	f.tanh = f.segments(p.TanhBits, p.ActFrac, math.Tanh, -1, 0, 1, 0)
+	f.tanh = f.segments(p.TanhBits, p.TanhFrac, math.Tanh, -1, 0, 1, 0)
 
 	d := p.ExpDigitBits
 	f.exp = make([][]uint64, p.ExpDigits())

@@ -16,15 +16,19 @@ type Params struct {
 	// ulps. Narrow comparisons are cheaper (a secure engine reduces its
 	// shares to this width locally before comparing).
 	CmpBits int
-	// ActFrac is the resolution of the GeLU and tanh tables: they are
-	// piecewise linear on buckets of width 2^−ActFrac.
+	// ActFrac is the resolution of the GeLU tables: they are piecewise
+	// linear on buckets of width 2^−ActFrac.
 	ActFrac int
-	// GeLUBits and TanhBits are the index widths of those tables: 2^(bits−1)−1
-	// buckets on each side of zero (GeLU |x| < 3.97, tanh |x| < 7.97 at the
-	// defaults); beyond them the function is its asymptote (0 or x for GeLU,
-	// ∓1 for tanh).
+	// GeLUBits and TanhBits are the index widths of the GeLU and tanh
+	// tables: 2^(bits−1)−1 buckets on each side of zero (GeLU |x| < 3.97,
+	// tanh |x| < 7.99 at the defaults); beyond them the function is its
+	// asymptote (0 or x for GeLU, ∓1 for tanh).
 	GeLUBits int
 	TanhBits int
+	// TanhFrac is the resolution of the tanh table. Tanh runs once per
+	// classification (BERT's pooler), right before the logits, so it gets
+	// a finer table than GeLU: its error reaches the output undamped.
+	TanhFrac int
 	// SiLUFrac and SiLUBits are the same for SiLU, whose gap to ReLU decays
 	// more slowly (|x| < 15.9 at the defaults).
 	SiLUFrac int
@@ -46,10 +50,10 @@ type Params struct {
 
 // Default returns the numerics the secure engine uses unless told
 // otherwise: Z_2^64 with 16 fractional bits (CrypTen's scale), comparisons
-// at 36 bits (|x| < 2^19), piecewise-linear tables at 1/32 with 256 GeLU
-// entries (|x| < 3.97) and 512 tanh entries, 512 SiLU entries at 1/16, SIGMA's exponential input at 12
-// fractional bits in two 8-bit digits, 7-bit mantissas and one Newton
-// step.
+// at 36 bits (|x| < 2^19), piecewise-linear tables: GeLU at 1/32 with 256
+// entries (|x| < 3.97), SiLU at 1/16 with 512 (|x| < 15.9), tanh at 1/128
+// with 2048 (|x| < 7.99); SIGMA's exponential input at 12 fractional bits
+// in two 8-bit digits, 7-bit mantissas and one Newton step.
 func Default() Params {
 	return Params{
 		RingBits:     64,
@@ -57,7 +61,8 @@ func Default() Params {
 		CmpBits:      36,
 		ActFrac:      5,
 		GeLUBits:     8,
-		TanhBits:     9,
+		TanhBits:     11,
+		TanhFrac:     7,
 		SiLUFrac:     4,
 		SiLUBits:     9,
 		ExpFrac:      12,
@@ -85,6 +90,7 @@ func (p Params) Validate() error {
 		{"ActFrac", p.ActFrac, 0, p.FracBits},
 		{"GeLUBits", p.GeLUBits, 2, 14},
 		{"TanhBits", p.TanhBits, 2, 14},
+		{"TanhFrac", p.TanhFrac, 0, p.FracBits},
 		{"SiLUFrac", p.SiLUFrac, 0, p.FracBits},
 		{"SiLUBits", p.SiLUBits, 2, 14},
 		{"ExpFrac", p.ExpFrac, 1, p.FracBits},

@@ -69,6 +69,22 @@ func NewFixed() *Engine {
 // Name describes the mode.
 func (e *Engine) Name() string { return e.name }
 
+var _ mpc.Peeker = (*Engine)(nil)
+
+// Peek returns any value, whatever its visibility: the plain engine holds
+// everything in the clear (it is the reference accuracy is measured
+// against; see mpc.Peeker).
+func (e *Engine) Peek(x mpc.Tensor) (*mpc.Dense, error) {
+	if err := e.Err(); err != nil {
+		return nil, err
+	}
+	ts, ok := e.args(x)
+	if !ok {
+		return nil, e.Err()
+	}
+	return mpc.NewDense(x.Shape(), append([]float64(nil), ts[0].floats()...))
+}
+
 // Numerics returns the fixed-point functionalities, or nil in float64 mode.
 func (e *Engine) Numerics() *fxp.Funcs { return e.fx }
 

@@ -252,6 +252,42 @@ func (e *Engine) Value(x mpc.Tensor) (*mpc.Dense, error) {
 	return e.parties[proto.Client].Value(t.t[proto.Client])
 }
 
+var _ mpc.Peeker = (*Engine)(nil)
+
+// Peek reconstructs any value from the roles' views: a plaintext from the
+// role that holds it, a shared value by adding the client's and the
+// server's shares. It sends nothing and changes no counter. It exists to
+// measure accuracy layer by layer (marill's MeasureAccuracy); in a real
+// deployment no party can do it.
+func (e *Engine) Peek(x mpc.Tensor) (*mpc.Dense, error) {
+	if err := e.Err(); err != nil {
+		return nil, err
+	}
+	t, ok := x.(*tri)
+	if !ok || t.eng != e {
+		return nil, fmt.Errorf("mpc/secure: operand %T does not belong to this engine", x)
+	}
+	c, _ := t.t[proto.Client].(*tensor)
+	s, _ := t.t[proto.Server].(*tensor)
+	if c == nil || s == nil {
+		return nil, fmt.Errorf("mpc/secure: cannot peek at a placeholder")
+	}
+	switch {
+	case c.plain != nil:
+		return mpc.NewDense(t.shape, append([]float64(nil), c.plain...))
+	case s.plain != nil:
+		return mpc.NewDense(t.shape, append([]float64(nil), s.plain...))
+	case c.sh != nil && s.sh != nil:
+		cs, ss := c.sh.Share(), s.sh.Share()
+		v := make([]uint64, len(cs))
+		for i := range v {
+			v[i] = cs[i] + ss[i]
+		}
+		return mpc.NewDense(t.shape, e.parties[proto.Client].decode(v, c.sh.Scale))
+	}
+	return nil, fmt.Errorf("mpc/secure: no role holds the value")
+}
+
 func (e *Engine) binary(f func(p *Party, a, b mpc.Tensor) mpc.Tensor, a, b mpc.Tensor) mpc.Tensor {
 	return e.run(func(p *Party, x []mpc.Tensor) mpc.Tensor { return f(p, x[0], x[1]) }, a, b)
 }

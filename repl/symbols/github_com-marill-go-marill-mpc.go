@@ -39,6 +39,7 @@ func init() {
 		"InferSum":         reflect.ValueOf(mpc.InferSum),
 		"Interactive":      reflect.ValueOf(mpc.Interactive),
 		"IsShapeOp":        reflect.ValueOf(mpc.IsShapeOp),
+		"LayerErrorOf":     reflect.ValueOf(mpc.LayerErrorOf),
 		"MatMulMACs":       reflect.ValueOf(mpc.MatMulMACs),
 		"MatMulShape":      reflect.ValueOf(mpc.MatMulShape),
 		"Measured":         reflect.ValueOf(mpc.Measured),
@@ -116,10 +117,13 @@ func init() {
 		"Dense":       reflect.ValueOf((*mpc.Dense)(nil)),
 		"Engine":      reflect.ValueOf((*mpc.Engine)(nil)),
 		"GeLUKind":    reflect.ValueOf((*mpc.GeLUKind)(nil)),
+		"LayerError":  reflect.ValueOf((*mpc.LayerError)(nil)),
 		"Meta":        reflect.ValueOf((*mpc.Meta)(nil)),
 		"OpInfo":      reflect.ValueOf((*mpc.OpInfo)(nil)),
+		"Peeker":      reflect.ValueOf((*mpc.Peeker)(nil)),
 		"Placeholder": reflect.ValueOf((*mpc.Placeholder)(nil)),
 		"Placement":   reflect.ValueOf((*mpc.Placement)(nil)),
+		"Prober":      reflect.ValueOf((*mpc.Prober)(nil)),
 		"Recorder":    reflect.ValueOf((*mpc.Recorder)(nil)),
 		"Report":      reflect.ValueOf((*mpc.Report)(nil)),
 		"Row":         reflect.ValueOf((*mpc.Row)(nil)),
@@ -134,6 +138,8 @@ func init() {
 
 		// interface wrapper definitions
 		"_Engine": reflect.ValueOf((*_github_com_marill_go_marill_mpc_Engine)(nil)),
+		"_Peeker": reflect.ValueOf((*_github_com_marill_go_marill_mpc_Peeker)(nil)),
+		"_Prober": reflect.ValueOf((*_github_com_marill_go_marill_mpc_Prober)(nil)),
 		"_Source": reflect.ValueOf((*_github_com_marill_go_marill_mpc_Source)(nil)),
 		"_Tensor": reflect.ValueOf((*_github_com_marill_go_marill_mpc_Tensor)(nil)),
 	}
@@ -279,6 +285,26 @@ func (W _github_com_marill_go_marill_mpc_Engine) Transpose(a mpc.Tensor) mpc.Ten
 }
 func (W _github_com_marill_go_marill_mpc_Engine) Value(x mpc.Tensor) (*mpc.Dense, error) {
 	return W.WValue(x)
+}
+
+// _github_com_marill_go_marill_mpc_Peeker is an interface wrapper for Peeker type
+type _github_com_marill_go_marill_mpc_Peeker struct {
+	IValue interface{}
+	WPeek  func(x mpc.Tensor) (*mpc.Dense, error)
+}
+
+func (W _github_com_marill_go_marill_mpc_Peeker) Peek(x mpc.Tensor) (*mpc.Dense, error) {
+	return W.WPeek(x)
+}
+
+// _github_com_marill_go_marill_mpc_Prober is an interface wrapper for Prober type
+type _github_com_marill_go_marill_mpc_Prober struct {
+	IValue interface{}
+	WProbe func(layer string, x mpc.Tensor)
+}
+
+func (W _github_com_marill_go_marill_mpc_Prober) Probe(layer string, x mpc.Tensor) {
+	W.WProbe(layer, x)
 }
 
 // _github_com_marill_go_marill_mpc_Source is an interface wrapper for Source type
