@@ -140,3 +140,43 @@ func BenchmarkMMOKernel(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*4096), "ns/block")
 }
+
+func TestDCFKeysRoundTrip(t *testing.T) {
+	p := NewPRG()
+	alphas := []uint64{0, 1, 77, 1<<20 - 1, 12345}
+	k0, k1, err := GenDCF(p, rand.Reader, alphas, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := k1.AppendBinary([]byte("prefix"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(b)-len("prefix")) > k1.Bytes()+4 {
+		t.Errorf("wire form %d bytes, Bytes() says %d", len(b)-6, k1.Bytes())
+	}
+	got, rest, err := ReadDCFKeys(append(b[len("prefix"):], 9))
+	if err != nil || len(rest) != 1 || rest[0] != 9 {
+		t.Fatalf("decode: %v, rest %v", err, rest)
+	}
+	xs := []uint64{0, 0, 76, 1<<20 - 1, 99999}
+	o0, o1 := make([]uint8, 5), make([]uint8, 5)
+	EvalDCF(p, 0, k0, xs, o0)
+	EvalDCF(p, 1, got, xs, o1)
+	for i := range xs {
+		if want := xs[i] < alphas[i]; (o0[i]^o1[i] == 1) != want {
+			t.Errorf("decoded key %d: [%d < %d] wrong", i, xs[i], alphas[i])
+		}
+	}
+	for cut := 0; cut < len(b)-len("prefix"); cut += 7 {
+		if _, _, err := ReadDCFKeys(b[len("prefix") : len("prefix")+cut]); err == nil {
+			t.Fatalf("truncated to %d bytes: accepted", cut)
+		}
+	}
+	if _, _, err := ReadDCFKeys([]byte{65, 1}); err == nil {
+		t.Error("width 65 accepted")
+	}
+	if _, _, err := ReadDCFKeys([]byte{8, 0xff, 0xff, 0xff, 0xff, 0x0f}); err == nil {
+		t.Error("a huge count accepted")
+	}
+}

@@ -509,3 +509,58 @@ func sameTotals(a, b mpc.Row) bool {
 	return a.Rounds == b.Rounds && a.SentClient == b.SentClient && a.SentServer == b.SentServer &&
 		a.OfflineClient == b.OfflineClient && a.OfflineServer == b.OfflineServer
 }
+
+// The parties' own reports, merged, are the in-process engine's report
+// (costs; times are measured separately).
+func TestMergedViewsMatchTheEngine(t *testing.T) {
+	m := tinyModel(t, marill.BERT, marill.Knobs{LoRARank: 2, FreezeLayers: 1})
+	in := marill.RandomInput(m.Config, 4)
+	f := fxp.MustNew(fxp.Default())
+	q := &proto.Queue{}
+	a, b := transport.Pipe(transport.MemOptions{Timeout: 10 * time.Second})
+	dealer, _ := NewParty(proto.Dealer, nil, q, f, []byte{7, 0, 0, 0, 0, 0, 0, 0})
+	client, _ := NewParty(proto.Client, a, q, f, nil)
+	server, _ := NewParty(proto.Server, b, q, f, nil)
+	ctx := context.Background()
+	dummy := marill.Input{IDs: make([]int, len(in.IDs))}
+	if _, err := m.Apply(ctx, dealer, dummy); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); m.Forward(ctx, client, in) }()
+	go func() { defer wg.Done(); m.Apply(ctx, server, dummy) }()
+	wg.Wait()
+	if client.Err() != nil || server.Err() != nil {
+		t.Fatal(client.Err(), server.Err())
+	}
+	// In the queue run the dealer put everything before the parties
+	// started, so the parties' views hold no material: add the dealer's.
+	merged, err := MergeViews(client.Report(), server.Report())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dr := dealer.Report()
+	for i := range merged.Rows {
+		merged.Rows[i].OfflineClient += dr.Rows[i].OfflineClient
+		merged.Rows[i].OfflineServer += dr.Rows[i].OfflineServer
+	}
+	e, _ := New(Options{Seed: 7})
+	defer e.Close()
+	if _, err := m.Forward(ctx, e, in); err != nil {
+		t.Fatal(err)
+	}
+	want := e.Report()
+	if len(want.Rows) != len(merged.Rows) {
+		t.Fatalf("%d merged rows, %d in-process", len(merged.Rows), len(want.Rows))
+	}
+	for i, w := range want.Rows {
+		g := merged.Rows[i]
+		if g.Scope != w.Scope || g.Op != w.Op || !sameTotals(g, w) {
+			t.Errorf("row %d: merged %s/%s %+v, in-process %s/%s %+v", i, g.Scope, g.Op, g.Cost, w.Scope, w.Op, w.Cost)
+		}
+	}
+	if _, err := MergeViews(client.Report(), &mpc.Report{}); err == nil {
+		t.Error("views of different runs merged")
+	}
+}
