@@ -2,6 +2,7 @@ package proto
 
 import (
 	"fmt"
+	"runtime"
 
 	"github.com/marill-go/marill/mpc/ring"
 )
@@ -47,8 +48,11 @@ func (s *Session) MatMulWeight(x *Shared, w []uint64, wScale, k, n int) *Shared 
 	if rows*k != x.N || (s.Role == Server && len(w) != k*n) {
 		s.fail(fmt.Errorf("proto: weight product of %d elements by a %d×%d weight", x.N, k, n))
 	}
+	// The peer waits for this product (the client has sent its message;
+	// the server cannot start before it), so it may use every core.
+	workers := runtime.GOMAXPROCS(0)
 	return s.weightProduct(x, w, wScale, rows*n, k*n, func(dst, a, b []uint64) {
-		ring.MatMul(dst, a, b, rows, k, n)
+		ring.MatMulParallel(dst, a, b, rows, k, n, workers)
 	})
 }
 

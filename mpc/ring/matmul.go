@@ -1,5 +1,7 @@
 package ring
 
+import "sync"
+
 // Block sizes of the matrix kernels: a kBlock×jBlock panel of b (64×256
 // words = 128 KiB) stays in L2 while every row of a streams over it, and a
 // jBlock slice of the output row stays in L1.
@@ -12,6 +14,29 @@ const (
 // c (m×n); c must not alias a or b. Narrower rings mask the result.
 func MatMul(c, a, b []uint64, m, k, n int) {
 	matMul(c, a, b, m, k, n)
+}
+
+// MatMulParallel is MatMul on up to `workers` goroutines, each taking a
+// band of a's rows. It pays off when the caller's peer is idle (the
+// server's online weight product, which the client waits for); a product
+// smaller than a few million multiply-accumulates runs on one goroutine.
+func MatMulParallel(c, a, b []uint64, m, k, n, workers int) {
+	const minMACs = 1 << 22
+	bands := min(workers, m, max(1, m*k*n/minMACs))
+	if bands <= 1 {
+		matMul(c, a, b, m, k, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < bands; w++ {
+		lo, hi := m*w/bands, m*(w+1)/bands
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			matMul(c[lo*n:hi*n], a[lo*k:hi*k], b, hi-lo, k, n)
+		}()
+	}
+	wg.Wait()
 }
 
 // MatMulFloat64 sets c = a·b in float64 with the same blocking.

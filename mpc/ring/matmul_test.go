@@ -89,3 +89,27 @@ func BenchmarkMatMul768(b *testing.B) { benchMatMul(b, 768, 768, 768) }
 
 // BenchmarkMatMulBERTFFN is one BERT-base FFN up-projection at n = 128.
 func BenchmarkMatMulBERTFFN(b *testing.B) { benchMatMul(b, 128, 768, 3072) }
+
+func TestMatMulParallel(t *testing.T) {
+	for _, sh := range [][3]int{{1, 5, 7}, {3, 4, 5}, {128, 96, 160}, {257, 64, 300}} {
+		m, k, n := sh[0], sh[1], sh[2]
+		a, b := make([]uint64, m*k), make([]uint64, k*n)
+		for i := range a {
+			a[i] = uint64(i)*0x9e3779b97f4a7c15 + 1
+		}
+		for i := range b {
+			b[i] = uint64(i)*0xbf58476d1ce4e5b9 + 3
+		}
+		want, got := make([]uint64, m*n), make([]uint64, m*n)
+		MatMul(want, a, b, m, k, n)
+		for _, w := range []int{1, 2, 3, 8} {
+			clear(got)
+			MatMulParallel(got, a, b, m, k, n, w)
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%v with %d workers: element %d differs", sh, w, i)
+				}
+			}
+		}
+	}
+}
