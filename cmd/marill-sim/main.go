@@ -75,7 +75,7 @@ flags of price and whatif:
   -network NET    lan, lan-5g, wan, wan-fast, or RATE/LATENCY (one-way), e.g. 1Gbps/0.5ms
   -compute C      dev-vm-2core, server-32core, network-only, or a calibrate .json file
 price only:
-  -family F       sigma, crypten, puma, cheetah, cryptflow2 (default: -setting's family)
+  -family F       ours, sigma, crypten, puma, cheetah, cryptflow2 (default: -setting's family)
   -setting S      2pc (cheetah), 3pc (puma), 2pc-dealer (sigma)
   -freeze F -lora R -merge M -gelu K -softmax K -silu K   Marill knobs (default: standard)
   -ops            every row instead of one per layer
