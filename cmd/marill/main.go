@@ -22,7 +22,9 @@ import (
 
 	"github.com/marill-go/marill/marill"
 	"github.com/marill-go/marill/mpc"
-	"github.com/marill-go/marill/mpc/plain"
+	"github.com/marill-go/marill/mpc/fxp"
+	"github.com/marill-go/marill/mpc/secure"
+	"github.com/marill-go/marill/sim"
 )
 
 func main() {
@@ -169,6 +171,7 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", stderr)
 	var mf modelFlags
 	mf.register(fs, "bert-base", 16)
+	full := fs.Int("price-seq", -1, "also price the model at this length with the simulator (0: skip; default 128 or the model's longest)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -179,33 +182,57 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "model: %v\n\n", m)
 	fmt.Fprintln(stdout, m.Plan())
 
+	// 1. Real two-party computation, in process, with its dealer.
 	in := marill.RandomInput(m.Config, 7)
 	m.Materialize()
-	float := plain.New()
-	start := time.Now()
-	want, err := m.Forward(ctx, float, in)
+	e, err := secure.New(secure.Options{Seed: 1})
 	if err != nil {
 		return err
 	}
-	floatTime := time.Since(start)
-	fixed := plain.NewFixed()
-	start = time.Now()
-	got, err := m.Forward(ctx, fixed, in)
+	defer e.Close()
+	fmt.Fprintf(stdout, "running secure 2PC-Dealer inference on %d tokens ...\n\n", len(in.IDs))
+	rep, err := m.MeasureAccuracy(ctx, e, in, fxp.Params{})
 	if err != nil {
 		return err
 	}
-	fixedTime := time.Since(start)
-	_, rel, err := mpc.Compare(got, want)
-	if err != nil {
-		return err
-	}
-	rep := fixed.Report()
-	rep.Meta = mpc.Meta{Model: m.Config.Name, SeqLen: len(in.IDs), Knobs: m.Knobs.String()}
+	rep.Meta = mpc.Meta{Model: m.Config.Name, SeqLen: len(in.IDs), Protocol: "ours (2PC-Dealer)", Network: "in-process", Knobs: m.Knobs.String()}
 	fmt.Fprintln(stdout, rep.Summary())
-	fmt.Fprintf(stdout, "\nplaintext forward: float64 %v, fixed-point emulation %v\n", round3(floatTime), round3(fixedTime))
-	fmt.Fprintf(stdout, "fixed point (%s) vs float64: logits within %.3g%% of the largest logit\n",
-		fixed.Numerics().Params(), 100*rel)
-	fmt.Fprintf(stdout, "client's output: %v, argmax %d\n", got.Shape(), got.Argmax())
+	on, off, dl := e.Times()
+	head := rep.Accuracy[len(rep.Accuracy)-1]
+	fmt.Fprintf(stdout, "\nmeasured: online %v, offline party work %v, dealer %v\n", round3(on), round3(off), round3(dl))
+	fmt.Fprintf(stdout, "logits within %.3g%% of float64 (and %.3g%% of the fixed-point functionality), relative to the largest logit\n",
+		100*head.MaxRel, 100*head.MaxRelFixed)
+
+	// 2. The simulator prices the same run exactly, then the full length.
+	est, err := sim.Simulate(ctx, m, sim.Options{Family: sim.NewOurs(), Network: sim.LAN()})
+	if err != nil {
+		return err
+	}
+	mt, st := rep.Total(), est.Total()
+	agree := mt.Rounds == st.Rounds && mt.SentClient == st.SentClient && mt.SentServer == st.SentServer &&
+		mt.OfflineClient == st.OfflineClient && mt.OfflineServer == st.OfflineServer
+	fmt.Fprintf(stdout, "simulator (ours): %d rounds, sent %s + %s, offline %s + %s — %s the measured run\n",
+		st.Rounds, mpc.FormatBytes(st.SentClient), mpc.FormatBytes(st.SentServer),
+		mpc.FormatBytes(st.OfflineClient), mpc.FormatBytes(st.OfflineServer), map[bool]string{true: "equal to", false: "DIFFERENT from"}[agree])
+	if *full < 0 {
+		*full = min(128, m.Config.MaxPositions)
+	}
+	if *full > 0 && *full != len(in.IDs) {
+		cfg := m.Config
+		cfg.SeqLen = *full
+		if err := cfg.Validate(); err != nil {
+			return err
+		}
+		for _, f := range []sim.Family{sim.NewOurs(), sim.NewSIGMA()} {
+			r, err := sim.SimulateConfig(ctx, cfg, m.Knobs, sim.Options{Family: f, Network: sim.LAN(), Compute: sim.NoCompute()})
+			if err != nil {
+				return err
+			}
+			t := r.Total()
+			fmt.Fprintf(stdout, "at %d tokens, %-22s %5d rounds, online %s, offline %s per party, LAN network time %v (estimated)\n",
+				*full, f.Name()+":", t.Rounds, mpc.FormatBytes(t.Sent()), mpc.FormatBytes(t.OfflineServer), round3(t.Time))
+		}
+	}
 	return nil
 }
 

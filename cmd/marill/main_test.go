@@ -23,7 +23,7 @@ func TestDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"tiny-llama", "freeze 1/2 · LoRA r=2 (all) · merge ×2 · softmax 2quad · silu quad",
-		"plain/fixed(Z_2^64 f=16)", "logits within", "client's output: [1×64]"} {
+		"secure/2pc-dealer(Z_2^64 f=16)", "logits within", "equal to the measured run", "at 32 tokens, ours"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
