@@ -66,14 +66,6 @@ func (p *PRG) mmo(dst, src []byte) {
 	}
 }
 
-// child expands s towards direction dir (0 left, 1 right).
-func (p *PRG) child(s block, dir uint64) block {
-	in := [1]block{{s.lo ^ dir, s.hi}}
-	var out [1]block
-	p.mmoBlocks(out[:], in[:])
-	return out[0]
-}
-
 // DCFKeys holds one party's keys for a batch of comparisons of n-bit
 // inputs. Key i lets its holder compute an XOR share of [x < α_i] for any
 // public x.
@@ -104,39 +96,67 @@ func GenDCF(p *PRG, rng io.Reader, alphas []uint64, n int) (k0, k1 *DCFKeys, err
 	if _, err := io.ReadFull(rng, buf); err != nil {
 		return nil, nil, fmt.Errorf("fss: randomness: %w", err)
 	}
-	for i, alpha := range alphas {
-		r := buf[32*i:]
-		s0 := block{binary.LittleEndian.Uint64(r[0:]) & seedMask, binary.LittleEndian.Uint64(r[8:])}
-		s1 := block{binary.LittleEndian.Uint64(r[16:]) & seedMask, binary.LittleEndian.Uint64(r[24:])}
-		k0.seeds[i], k1.seeds[i] = s0, s1
-		var t0, t1, va uint64 = 0, 1, 0
-		for l := 0; l < n; l++ {
-			a := alpha >> uint(n-1-l) & 1
-			c0 := [2]block{p.child(s0, 0), p.child(s0, 1)}
-			c1 := [2]block{p.child(s1, 0), p.child(s1, 1)}
-			keep, lose := a, 1-a
-			sCW := block{c0[lose].lo & seedMask, c0[lose].hi}.xor(block{c1[lose].lo & seedMask, c1[lose].hi})
-			v := func(b block) uint64 { return b.lo >> 1 & 1 }
-			t := func(b block) uint64 { return b.lo & 1 }
-			// Inputs that leave the α path here towards the left, while α
-			// goes right, are smaller than α: their output is 1.
-			vCW := v(c0[lose]) ^ v(c1[lose]) ^ va ^ (lose ^ 1)
-			va ^= v(c0[keep]) ^ v(c1[keep]) ^ vCW
-			tCWL := t(c0[0]) ^ t(c1[0]) ^ a ^ 1
-			tCWR := t(c0[1]) ^ t(c1[1]) ^ a
-			k0.cws[l*count+i] = block{sCW.lo | vCW<<2 | tCWL | tCWR<<1, sCW.hi}
-			tCWkeep := [2]uint64{tCWL, tCWR}[keep]
-			ns0 := block{c0[keep].lo & seedMask, c0[keep].hi}.xor(sCW.mask(t0))
-			ns1 := block{c1[keep].lo & seedMask, c1[keep].hi}.xor(sCW.mask(t1))
-			t0, t1 = t(c0[keep])^(t0&tCWkeep), t(c1[keep])^(t1&tCWkeep)
-			s0, s1 = ns0, ns1
+	// Keys are built level by level in chunks, so each level's four
+	// child expansions per key (both children of both parties' seeds)
+	// are encrypted in one batch, as EvalDCF does.
+	const chunk = 256
+	var s0, s1 [chunk]block
+	var t0, t1, va [chunk]uint64
+	var in, c [4 * chunk]block
+	for base := 0; base < count; base += chunk {
+		m := min(chunk, count-base)
+		for j := 0; j < m; j++ {
+			r := buf[32*(base+j):]
+			s0[j] = block{binary.LittleEndian.Uint64(r[0:]) & seedMask, binary.LittleEndian.Uint64(r[8:])}
+			s1[j] = block{binary.LittleEndian.Uint64(r[16:]) & seedMask, binary.LittleEndian.Uint64(r[24:])}
+			k0.seeds[base+j], k1.seeds[base+j] = s0[j], s1[j]
+			t0[j], t1[j], va[j] = 0, 1, 0
 		}
-		fin := uint8(va ^ convert(s0) ^ convert(s1))
-		k0.final[i], k1.final[i] = fin, fin
+		for l := 0; l < n; l++ {
+			for j := 0; j < m; j++ {
+				in[4*j] = s0[j]
+				in[4*j+1] = block{s0[j].lo ^ 1, s0[j].hi}
+				in[4*j+2] = s1[j]
+				in[4*j+3] = block{s1[j].lo ^ 1, s1[j].hi}
+			}
+			p.mmoBlocks(c[:4*m], in[:4*m])
+			for j := 0; j < m; j++ {
+				i := base + j
+				a := alphas[i] >> uint(n-1-l) & 1
+				c0 := [2]block{c[4*j], c[4*j+1]}
+				c1 := [2]block{c[4*j+2], c[4*j+3]}
+				keep, lose := a, 1-a
+				sCW := block{c0[lose].lo & seedMask, c0[lose].hi}.xor(block{c1[lose].lo & seedMask, c1[lose].hi})
+				// Inputs that leave the α path here towards the left,
+				// while α goes right, are smaller than α: their output
+				// is 1.
+				vCW := outBit(c0[lose]) ^ outBit(c1[lose]) ^ va[j] ^ (lose ^ 1)
+				va[j] ^= outBit(c0[keep]) ^ outBit(c1[keep]) ^ vCW
+				tCWL := ctlBit(c0[0]) ^ ctlBit(c1[0]) ^ a ^ 1
+				tCWR := ctlBit(c0[1]) ^ ctlBit(c1[1]) ^ a
+				k0.cws[l*count+i] = block{sCW.lo | vCW<<2 | tCWL | tCWR<<1, sCW.hi}
+				tCWkeep := tCWL
+				if keep == 1 {
+					tCWkeep = tCWR
+				}
+				ns0 := block{c0[keep].lo & seedMask, c0[keep].hi}.xor(sCW.mask(t0[j]))
+				ns1 := block{c1[keep].lo & seedMask, c1[keep].hi}.xor(sCW.mask(t1[j]))
+				t0[j], t1[j] = ctlBit(c0[keep])^(t0[j]&tCWkeep), ctlBit(c1[keep])^(t1[j]&tCWkeep)
+				s0[j], s1[j] = ns0, ns1
+			}
+		}
+		for j := 0; j < m; j++ {
+			fin := uint8(va[j] ^ convert(s0[j]) ^ convert(s1[j]))
+			k0.final[base+j], k1.final[base+j] = fin, fin
+		}
 	}
 	copy(k1.cws, k0.cws)
 	return k0, k1, nil
 }
+
+// outBit and ctlBit read a child's output bit v and control bit t.
+func outBit(b block) uint64 { return b.lo >> 1 & 1 }
+func ctlBit(b block) uint64 { return b.lo & 1 }
 
 // convert maps a leaf seed to its output bit.
 func convert(s block) uint64 { return s.lo >> 3 & 1 }

@@ -180,3 +180,20 @@ func TestDCFKeysRoundTrip(t *testing.T) {
 		t.Error("a huge count accepted")
 	}
 }
+
+func BenchmarkGenDCF28(b *testing.B) {
+	p := NewPRG()
+	const n, count = 28, 4096
+	alphas := make([]uint64, count)
+	for i := range alphas {
+		alphas[i] = uint64(i * 7919)
+	}
+	rng := mrand.NewChaCha8([32]byte{1})
+	b.ResetTimer()
+	for range b.N {
+		if _, _, err := GenDCF(p, rng, alphas, n); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*count), "ns/key")
+}
