@@ -82,6 +82,7 @@ price only:
   -format FMT     text, markdown, csv or json
 whatif only:
   -settings LIST  comma-separated settings (default 2pc,3pc,2pc-dealer)
+  -families LIST  comma-separated families instead (e.g. ours,sigma)
   -freeze F -lora R -merge M   the knob values compared (default 0.5, 8, 4)
   -layers         also print per-layer time and bytes of every variant
   -format FMT     text or markdown
@@ -211,6 +212,7 @@ func whatif(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var c common
 	c.register(fs, "open-llama-3b-v2")
 	settings := fs.String("settings", "2pc,3pc,2pc-dealer", "settings")
+	families := fs.String("families", "", "comma-separated families (e.g. ours,sigma); replaces -settings")
 	freeze := fs.Float64("freeze", 0.5, "fraction of bottom layers frozen")
 	lora := fs.Int("lora", 8, "LoRA rank")
 	merge := fs.Int("merge", 4, "head merge factor")
@@ -226,16 +228,30 @@ func whatif(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	var fams []sim.Family
+	if *families != "" {
+		for _, name := range strings.Split(*families, ",") {
+			f, err := sim.FamilyByName(strings.TrimSpace(name))
+			if err != nil {
+				return err
+			}
+			fams = append(fams, f)
+		}
+	} else {
+		for _, name := range strings.Split(*settings, ",") {
+			s, err := sim.ParseSetting(name)
+			if err != nil {
+				return err
+			}
+			f, err := sim.FamilyForSetting(s)
+			if err != nil {
+				return err
+			}
+			fams = append(fams, f)
+		}
+	}
 	var summaries []string
-	for _, name := range strings.Split(*settings, ",") {
-		s, err := sim.ParseSetting(name)
-		if err != nil {
-			return err
-		}
-		fam, err := sim.FamilyForSetting(s)
-		if err != nil {
-			return err
-		}
+	for _, fam := range fams {
 		w, err := sim.RunWhatIf(ctx, cfg, sim.Options{Family: fam, Network: net, Compute: comp},
 			sim.WhatIfOptions{Freeze: *freeze, LoRARank: *lora, MergeHeads: *merge})
 		if err != nil {
