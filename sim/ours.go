@@ -118,11 +118,16 @@ const (
 	KernelSelect = "ours/select"  // an element selected or injected
 	KernelLookup = "ours/lookup"  // an element looked up in one table
 	KernelLocal  = "ours/local"   // an element of a local linear operation
+
+	KernelWeightMAC = "ours/weight-mac" // a MAC of the server's online weight product
+	KernelBeaverMAC = "ours/beaver-mac" // a MAC of a Beaver matrix product
+	KernelLocalMAC  = "ours/local-mac"  // a MAC of a secret × public product on shares
 )
 
 // OursKernels lists the kernels Ours counts.
 func OursKernels() []string {
-	return []string{KernelRound, KernelOpen, KernelTrunc, KernelMul, KernelDCFBit, KernelSelect, KernelLookup, KernelLocal}
+	return []string{KernelRound, KernelOpen, KernelTrunc, KernelMul, KernelDCFBit, KernelSelect, KernelLookup, KernelLocal,
+		KernelWeightMAC, KernelBeaverMAC, KernelLocalMAC}
 }
 
 // oShare mirrors a proto.Shared: what the protocols' costs depend on.
@@ -157,7 +162,7 @@ type oursPricer struct {
 	c  endpoint // the client's
 	s  endpoint // the server's
 	q  Quote    // the operation being priced
-	k  [8]float64
+	k  [11]float64
 }
 
 // Kernel indices into oursPricer.k, in OursKernels order.
@@ -170,11 +175,14 @@ const (
 	kSelect
 	kLookup
 	kLocal
+	kWeightMAC
+	kBeaverMAC
+	kLocalMAC
 )
 
 // Price prices the next operation of the run.
 func (pr *oursPricer) Price(op Op) Quote {
-	pr.q, pr.k = Quote{}, [8]float64{}
+	pr.q, pr.k = Quote{}, [11]float64{}
 	before := max(pr.c.stamp, pr.s.stamp)
 	out := pr.run(op)
 	if op.ID != 0 {
@@ -330,7 +338,7 @@ func (pr *oursPricer) mul(x, y *oShare) *oShare {
 func (pr *oursPricer) matMul(x, y *oShare, out int, macs int64) *oShare {
 	pr.open(64, x, y)
 	pr.material(8*int64(out), 8*int64(out))
-	pr.q.Work.RingMACs += 3 * float64(macs)
+	pr.k[kBeaverMAC] += float64(macs)
 	return fresh(out, x.scale+y.scale)
 }
 
@@ -338,7 +346,7 @@ func (pr *oursPricer) matMul(x, y *oShare, out int, macs int64) *oShare {
 // output elements, a weight of wn elements, macs multiply-accumulates
 // (the server's online product; the client's runs offline).
 func (pr *oursPricer) weight(x *oShare, out, wn int, macs int64) *oShare {
-	pr.q.Work.RingMACs += float64(macs)
+	pr.k[kWeightMAC] += float64(macs)
 	a := 0
 	if !x.masked {
 		a = x.n
@@ -653,7 +661,7 @@ func (pr *oursPricer) run(op Op) *oShare {
 		return nil
 	case mpc.OnShares:
 		if op.Op.Op == mpc.OpMatMul {
-			pr.q.Work.RingMACs += float64(op.MACs)
+			pr.k[kLocalMAC] += float64(op.MACs)
 		} else if !mpc.IsShapeOp(op.Op.Op) {
 			pr.k[kLocal] += float64(op.Elements)
 		}

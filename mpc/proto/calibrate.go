@@ -31,11 +31,22 @@ const (
 	KernelLookup = "ours/lookup"
 	// KernelLocal is one element of a local linear operation on shares.
 	KernelLocal = "ours/local"
+	// KernelWeightMAC is one multiply-accumulate of the server's online
+	// weight product (MatMulWeight; the client waits, so it may use every
+	// core).
+	KernelWeightMAC = "ours/weight-mac"
+	// KernelBeaverMAC is one multiply-accumulate of a Beaver matrix
+	// product of opened operands (the client's three local products).
+	KernelBeaverMAC = "ours/beaver-mac"
+	// KernelLocalMAC is one multiply-accumulate of a secret by a public
+	// matrix, local on shares (both parties at once).
+	KernelLocalMAC = "ours/local-mac"
 )
 
 // Kernels lists the kernel names Calibrate measures.
 func Kernels() []string {
-	return []string{KernelRound, KernelOpen, KernelTrunc, KernelMul, KernelDCFBit, KernelSelect, KernelLookup, KernelLocal}
+	return []string{KernelRound, KernelOpen, KernelTrunc, KernelMul, KernelDCFBit, KernelSelect, KernelLookup, KernelLocal,
+		KernelWeightMAC, KernelBeaverMAC, KernelLocalMAC}
 }
 
 // Calibrate times the protocols' kernels on this machine with a dealer and
@@ -164,5 +175,70 @@ func Calibrate(ctx context.Context, f *fxp.Funcs, n int) (map[string]float64, er
 		return nil, err
 	}
 	minus(KernelLookup, float64(m))
+
+	// Matrix kernels at a transformer's shapes (n rows of width 768 at
+	// most 128 × 768 × 768; attention heads 64 wide).
+	rows := min(128, max(8, n/1024))
+	const d, head = 768, 64
+	w := make([]uint64, d*d)
+	for i := range w {
+		w[i] = uint64(i) * 0x9e3779b97f4a7c15
+	}
+	if err := bestWeight(ctx, f, rows, d, w, out); err != nil {
+		return nil, err
+	}
+	if err := best(KernelBeaverMAC, float64(12*rows*head*rows), func(s *Session, step func(func())) {
+		x, y := in(s, 12*rows*head), in(s, 12*head*rows)
+		s.Open(x, y)
+		step(func() { s.MatMul(x, y, Dims{Batch: 12, M: rows, K: head, N: rows}) })
+	}); err != nil {
+		return nil, err
+	}
+	if err := best(KernelLocalMAC, float64(rows*d*d), func(s *Session, step func(func())) {
+		x := in(s, rows*d)
+		step(func() { s.MatMulPublic(x, w, p.FracBits, Dims{Batch: 1, M: rows, K: d, N: d, BShared: true}, false) })
+	}); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// bestWeight times the server's online part of a weight product: the
+// server's wall time for the step less the client's offline work, which
+// the server waits for in process (best of three).
+func bestWeight(ctx context.Context, f *fxp.Funcs, rows, d int, w []uint64, out map[string]float64) error {
+	var fastest time.Duration
+	for rep := 0; rep < 3; rep++ {
+		l, err := NewLocal(f, fmt.Sprintf("calibrate weight %d", rep))
+		if err != nil {
+			return err
+		}
+		var mu sync.Mutex
+		var server, clientOffline time.Duration
+		err = l.RunContext(ctx, func(s *Session) {
+			x := s.Input(Client, make([]uint64, rows*d), rows*d, f.Params().FracBits)
+			off := s.OfflineTime()
+			start := time.Now()
+			s.MatMulWeight(x, w, f.Params().FracBits, d, d)
+			took := time.Since(start)
+			mu.Lock()
+			defer mu.Unlock()
+			switch s.Role {
+			case Server:
+				server = took
+			case Client:
+				clientOffline = s.OfflineTime() - off
+			}
+		})
+		l.Close()
+		if err != nil {
+			return fmt.Errorf("proto: calibrate %s: %w", KernelWeightMAC, err)
+		}
+		t := max(server-clientOffline, server/10)
+		if rep == 0 || t < fastest {
+			fastest = t
+		}
+	}
+	out[KernelWeightMAC] = fastest.Seconds() / float64(rows*d*d)
+	return nil
 }
