@@ -112,7 +112,7 @@
 //
 // The API is plain functions, structs and constants, with no generics and
 // no package variables to set, so interpreted notebook code (yaegi) can
-// use all of it; notebook/plots.ipynb draws every chart from the
+// use all of it; notebooks/07-plots.ipynb (at the repository root) draws every chart from the
 // simulator's reports.
 //
 // # From the command line

@@ -113,9 +113,8 @@ func (s *Session) names() []string {
 	for n := range s.declared {
 		out = append(out, n)
 	}
-	in := s.in
 	s.mu.RUnlock()
-	for n := range in.Globals() {
+	for n := range s.globals() {
 		out = append(out, n)
 	}
 	for _, tab := range []interp.Exports{symbols.Symbols, stdlib.Symbols} {
@@ -331,7 +330,7 @@ func packageSymbols(path string) []string {
 		}
 	}
 	if path == replPath {
-		out = append(out, "Context")
+		out = append(out, replNames...)
 	}
 	return out
 }

@@ -31,6 +31,8 @@ const maxDisplay = 64 << 10
 // value with a PNG or SVG method) is written to a file whose path is
 // shown; anything else is printed as fmt.Println prints it, so Reports,
 // Plans and study Results appear as their tables (their String methods).
+// A rich front end (a Displayer) renders values itself and gets
+// displayText.
 func (s *Session) display(vals []any) (string, []string, error) {
 	if len(vals) == 1 {
 		var data []byte
@@ -55,11 +57,17 @@ func (s *Session) display(vals []any) (string, []string, error) {
 			return "plot written to " + path, []string{path}, nil
 		}
 	}
+	return displayText(vals), nil, nil
+}
+
+// displayText prints values as fmt.Println does, without the newline,
+// truncated to maxDisplay.
+func displayText(vals []any) string {
 	text := strings.TrimSuffix(fmt.Sprintln(vals...), "\n")
 	if len(text) > maxDisplay {
 		text = text[:maxDisplay] + fmt.Sprintf("\n[display truncated: %d bytes]", len(text))
 	}
-	return text, nil, nil
+	return text
 }
 
 func (s *Session) writePlot(data []byte, ext string) (string, error) {

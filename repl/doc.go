@@ -22,8 +22,9 @@
 // PNG or SVG method (a plot) is written to a file in Options.PlotDir, and
 // Text names the file.
 //
-// marill's packages — mpc, plain, trace, fn, fxp, marill, study — and repl
-// itself are imported when the session starts; a standard-library package
+// marill's packages — mpc, plain, trace, secure, proto, fn, fxp, sim,
+// plots, marill, study — and repl itself are imported when the session
+// starts; a standard-library package
 // is imported the first time an input names it (strings.Repeat works with
 // no import line), unless several share the name (rand: import the one you
 // mean). Import lines are accepted, also for packages already imported.
@@ -42,6 +43,27 @@
 // that writes to the process's os.Stdout directly bypasses all this:
 // compiled APIs meant for the REPL take an io.Writer (study.NewBar does).
 //
+// A goroutine belongs to the input that ran its go statement (Eval
+// rewrites go statements to record it, also for goroutines started by
+// such goroutines). What it prints with fmt.Print*, displays or panics
+// with goes to the writers that input had, even after the input has
+// finished and SetOutput has given later inputs other writers: a notebook
+// shows it in the cell that started the goroutine. Its writes to os.Stdout
+// and os.Stderr and its log output go to the current writers.
+//
+// # Display
+//
+// display(v) — short for repl.Display — shows values as outputs of the
+// running input, anywhere in it; h := repl.NewDisplay(v) shows v and
+// h.Update(w) replaces it; repl.Progress() is a study.Progress that does
+// that for study.Run. repl.HTML, repl.Markdown, repl.SVG and repl.PNG wrap
+// raw content. When the input's Stdout writer implements Displayer (the
+// Jupyter kernel's cell output) these reach it, after the text printed
+// before them, and the kernel renders tables and images; otherwise values
+// print as text, plots go to files as final values do, and Progress draws
+// study.NewBar on the error stream. A Displayer front end also renders
+// Result.Values itself: the session then writes no plot files.
+//
 // # Interrupting
 //
 // Eval returns soon after its context is cancelled (Ctrl-C in the shell)
@@ -56,17 +78,21 @@
 //
 // Nothing an input does ends the process:
 //
-//   - a panic in interpreted or compiled code is a *PanicError (with the
-//     compiled frames it passed through);
+//   - a panic in interpreted or compiled code is a *PanicError, with the
+//     interpreted functions (Trace: the interpreter's per-frame lines,
+//     taken out of the error stream) and compiled functions (Stack) it
+//     passed through;
 //   - a panic in a goroutine the input started — which would end the
 //     process — is recovered: Eval rewrites every go statement so the
 //     goroutine's body runs under a deferred recover (the function and
 //     arguments of go f(x) are still evaluated at the go statement). The
-//     panic is printed on the error stream and returned by the running
-//     evaluation as a *GoroutinePanicError naming where the goroutine was
-//     started. Goroutines started by compiled code are that code's to
-//     protect (study.Run turns an evaluator's panic into the point's
-//     error); a func given to time.AfterFunc is not protected;
+//     panic is returned as a *GoroutinePanicError naming where the
+//     goroutine was started by the evaluation that started it, if it still
+//     runs (and kept in its Result.Stderr, not sent to the live writer,
+//     which would show it twice); otherwise it is printed on the error
+//     writer that evaluation had. Goroutines started by compiled code are
+//     that code's to protect (study.Run turns an evaluator's panic into
+//     the point's error); a func given to time.AfterFunc is not protected;
 //   - os.Exit and log.Fatal stop the input (code after them does not run)
 //     and return an *ExitError; marill-repl's batch modes exit with its code;
 //   - a syntax error is a *SyntaxError; positions are line:column of the
@@ -85,6 +111,15 @@
 // 1.22: a closure created in a loop sees the last value unless the loop
 // body copies the variable. Programs run sandboxed: os/exec and similar are
 // not available, and os.Getenv sees Options.Env.
+//
+// Two failures of the interpreter's top level are worked around or
+// explained. A definition of several names inside a block of a top-level
+// statement (for … { r, err := f() }) does not compile there, so Eval runs
+// such a for, if, switch, select or block statement as a function literal
+// (it defines no session names, so nothing else changes). A top-level
+// variable initialised by indexing a compiled struct's slice field
+// (b := m.Blocks[0]) fails with "constant definition loop"; the error says
+// to give its type (var b *marill.Block = m.Blocks[0]).
 //
 // Inputs declaring func main (a pasted program, a file given to EvalFile)
 // get it renamed and called once, since the interpreter would otherwise run
@@ -107,7 +142,10 @@
 // Front ends that render rich output check Result.Values for methods such
 // as HTML() string or PNG() ([]byte, error). They see those of compiled
 // types only: values of types declared in the session reach the host
-// without their methods (except String, through a fmt.Stringer wrapper).
+// without their methods (except String, through a fmt.Stringer wrapper, for
+// final values; not for display). Doc also documents repl's own names as
+// the interpreter sees them (generated into replsyms_docs.go by `go
+// generate ./repl`).
 //
 // # The shell
 //

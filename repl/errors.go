@@ -3,6 +3,7 @@ package repl
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -25,8 +26,13 @@ type PanicError struct {
 	Value any
 	// Stack lists the compiled functions the panic passed through (the
 	// interpreter's own frames left out); empty for a panic in interpreted
-	// code, whose position the interpreter prints on the error stream.
+	// code.
 	Stack string
+	// Trace lists the interpreted functions the panic passed through,
+	// innermost first, as "f at line:column" ("input" for the input's top
+	// level). The interpreter prints these on its error stream; the
+	// session takes them out of the stream and puts them here.
+	Trace []string
 }
 
 func (e *PanicError) Error() string {
@@ -34,7 +40,38 @@ func (e *PanicError) Error() string {
 	if e.Stack != "" {
 		msg += "\n" + e.Stack
 	}
+	for _, f := range e.Trace {
+		msg += "\n  " + f
+	}
 	return msg
+}
+
+// panicLineRE matches the line the interpreter writes for each interpreted
+// frame a panic unwinds ("3:2: panic: f(...)"); the session's positions
+// carry no file name (see lineDirective).
+var panicLineRE = regexp.MustCompile(`^(\d+:\d+): panic: (.*)\(\.\.\.\)$`)
+
+// panicPrefixRE matches what may be the start of such a line.
+var panicPrefixRE = regexp.MustCompile(`^\d+(:(\d+(:( (p(a(n(i(c(:( .*)?)?)?)?)?)?)?)?)?)?)?$`)
+
+// panicFrames turns the interpreter's panic lines into Trace entries.
+func panicFrames(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		m := panicLineRE.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		fn := strings.TrimPrefix(m[2], "main.")
+		switch {
+		case fn == "main": // the interpreter's wrapper of top-level statements
+			fn = "input"
+		case strings.HasPrefix(fn, "_marill") && strings.HasSuffix(fn, "_main"):
+			fn = "main" // a declared main, renamed (see renameMain)
+		}
+		out = append(out, fn+" at "+m[1])
+	}
+	return out
 }
 
 // GoroutinePanicError is a panic in a goroutine started by evaluated code.

@@ -44,13 +44,16 @@ func (s *Session) Doc(name string) (string, error) {
 		if d, ok := symbols.Doc(path, strings.Join(parts[1:], ".")); ok {
 			return d, nil
 		}
-		if path == replPath && len(parts) <= 2 {
-			return replDoc, nil
+		if path == replPath {
+			return replDoc(name, parts[1:])
 		}
 		if isOurs(path) {
 			return "", fmt.Errorf("repl: no documentation for %s (package %s has %s)", name, path, strings.Join(firstN(symbols.DocNames(path), 12), ", "))
 		}
 		return goDoc(path, parts[1:])
+	}
+	if name == "display" && !declared {
+		return replDoc(name, []string{"Display"})
 	}
 	// A session variable, or a member of its type.
 	if len(parts) == 1 {
@@ -90,12 +93,28 @@ func (s *Session) Doc(name string) (string, error) {
 	return "", fmt.Errorf("repl: no documentation for %s (a %v)", name, r.typ)
 }
 
-const replDoc = `func Context() context.Context
-    Context returns the context of the running evaluation: cancelled by Ctrl-C
-    (or a notebook's interrupt), so pass it to long compiled calls such as
-    study.Run. In compiled code (a program written by :save) it is
-    context.Background().
-`
+//go:generate go run ./internal/gendoc -path github.com/marill-go/marill/repl -package repl -var replDocs -o replsyms_docs.go
+
+// replNames are the names of package repl that the interpreter has (the
+// session provides them: see Session.hooks).
+var replNames = []string{"Context", "Display", "DisplayHandle", "Displayer", "HTML", "Markdown", "NewDisplay", "PNG", "Progress", "SVG"}
+
+// replDoc documents package repl as the interpreter sees it (sym: "",
+// "Display", "DisplayHandle.Update").
+func replDoc(name string, sym []string) (string, error) {
+	if len(sym) == 0 {
+		return "package repl // import \"" + replPath + "\"\n\nThe session's own package: the evaluation's context, and rich display.\n\n" +
+			strings.Join(replNames, ", ") + "\n", nil
+	}
+	for _, n := range replNames {
+		if n == sym[0] {
+			if d, ok := replDocs[replPath+"."+strings.Join(sym, ".")]; ok {
+				return d, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("repl: no documentation for %s (package repl has %s)", name, strings.Join(replNames, ", "))
+}
 
 func hasField(t reflect.Type, name string) bool {
 	if t.Kind() != reflect.Struct {

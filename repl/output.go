@@ -15,14 +15,38 @@ import (
 // goroutine forwards what arrives to the current sink. To know when
 // everything an evaluation wrote has been forwarded, sync writes a random
 // marker through the pipe and waits for the reader to see it.
+//
+// On the error stream the reader also takes out the lines the interpreter
+// writes for the frames a panic unwinds and hands them to panicLines: they
+// become the PanicError's Trace rather than output of their own.
 type stream struct {
-	r, w   *os.File
-	marker []byte
-	synced chan struct{}
-	done   chan struct{}
+	r, w       *os.File
+	marker     []byte
+	synced     chan struct{}
+	done       chan struct{}
+	syncMu     sync.Mutex // one sync at a time
+	panicLines func(line string)
 
 	mu   sync.Mutex
 	sink io.Writer
+}
+
+// setPanicLines makes the reader take out the interpreter's panic lines
+// and pass them to f. Call it before anything is written.
+func (s *stream) setPanicLines(f func(line string)) { s.panicLines = f }
+
+// keep adds text to a capture without passing it to the live writer (for
+// what the session reports as an error instead of printing).
+func (s *stream) keep(c *capture, text string) {
+	if c == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	live := c.live
+	c.live = nil
+	c.Write([]byte(text))
+	c.live = live
 }
 
 func newStream() (*stream, error) {
@@ -76,22 +100,52 @@ func (s *stream) read() {
 			if i < 0 {
 				break
 			}
-			s.emit(pending[:i])
+			s.emit(s.filter(pending[:i]))
 			pending = pending[i+len(s.marker):]
 			select {
 			case s.synced <- struct{}{}:
 			default:
 			}
 		}
-		// Hold back a tail that may be the start of a marker.
+		// Hold back a tail that may be the start of a marker, or of a
+		// panic line.
 		k := markerPrefix(pending, s.marker)
-		s.emit(pending[:len(pending)-k])
+		if s.panicLines != nil {
+			out := pending[:len(pending)-k]
+			if tail := out[bytes.LastIndexByte(out, '\n')+1:]; len(tail) < 256 && panicPrefixRE.Match(tail) {
+				k = len(pending) - (len(out) - len(tail))
+			}
+		}
+		s.emit(s.filter(pending[:len(pending)-k]))
 		pending = append([]byte(nil), pending[len(pending)-k:]...)
 		if err != nil {
 			s.emit(pending)
 			return
 		}
 	}
+}
+
+// filter takes the interpreter's panic lines out of b (whole lines only).
+func (s *stream) filter(b []byte) []byte {
+	if s.panicLines == nil || !bytes.Contains(b, []byte(": panic: ")) {
+		return b
+	}
+	var out []byte
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			out = append(out, b...)
+			break
+		}
+		line := b[:i]
+		if panicLineRE.Match(line) {
+			s.panicLines(string(line))
+		} else {
+			out = append(out, b[:i+1]...)
+		}
+		b = b[i+1:]
+	}
+	return out
 }
 
 // markerPrefix is the length of the longest suffix of b that is a proper
@@ -109,6 +163,8 @@ func markerPrefix(b, marker []byte) int {
 // reached the sink (or the timeout passes: output then goes to the next
 // sink rather than blocking the session).
 func (s *stream) sync(timeout time.Duration) {
+	s.syncMu.Lock()
+	defer s.syncMu.Unlock()
 	select {
 	case <-s.synced: // a stale signal from an earlier timed-out sync
 	default:

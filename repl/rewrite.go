@@ -12,7 +12,7 @@ import (
 )
 
 // hookName is the name under which every session imports its hook package
-// (Show, GoPanic). The leading underscore keeps it out of completion.
+// (Show, Cell, Enter, GoEnd). The leading underscore keeps it out of completion.
 const hookName = "_marill"
 
 // prepared is a chunk ready to evaluate.
@@ -121,10 +121,12 @@ func prepare(c chunk, file string, last bool, e env) (*prepared, error) {
 				gaps = append(gaps, gap{fset.Position(n.X.Pos()), msg})
 			}
 		case *ast.GoStmt:
-			ed := rewriteGo(n, offset, c.text, e.site(lineOf(n.Pos())), e.gensym, known)
-			ed.ins += resume(c, ed.at+ed.del)
-			edits = append(edits, ed)
-			if ed.del > 0 {
+			eds, replaced := rewriteGo(n, offset, c.text, e.site(lineOf(n.Pos())), e.gensym, known)
+			for _, ed := range eds {
+				ed.ins += resume(c, ed.at+ed.del)
+				edits = append(edits, ed)
+			}
+			if replaced {
 				// The statement is replaced by a rewrite of its source text:
 				// a go statement in its arguments stays as it is.
 				return false
@@ -183,6 +185,10 @@ func prepare(c chunk, file string, last bool, e env) (*prepared, error) {
 	if c.kind == stmtChunk {
 		body := f.Decls[0].(*ast.FuncDecl).Body.List
 		for _, s := range body {
+			if needsFunc(s) {
+				a, b := offset(s.Pos()), offset(s.End())
+				edits = append(edits, edit{at: a, ins: "func() { " + resume(c, a)}, edit{at: b, ins: " }()" + resume(c, b)})
+			}
 			if a, ok := s.(*ast.AssignStmt); ok && a.Tok == token.DEFINE {
 				for _, l := range a.Lhs {
 					if id, ok := l.(*ast.Ident); ok && id.Name != "_" {
@@ -265,6 +271,34 @@ func displayable(x ast.Expr, known func(string) bool, results func(ast.Expr) (in
 	return true
 }
 
+// needsFunc reports whether a top-level statement must run inside a
+// function literal: yaegi v0.16.1 fails to compile a definition of several
+// names (a, err := f(); v, ok := m[k]; var a, b = f()) in a block nested in
+// top-level statements ("undefined: a"), while the same code in a function
+// works. Such a for, if, switch, select or block statement defines no
+// session names (its variables are its own), so running it as
+// func() { … }() changes nothing else.
+func needsFunc(st ast.Stmt) bool {
+	switch st.(type) {
+	case *ast.ForStmt, *ast.RangeStmt, *ast.IfStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt, *ast.BlockStmt, *ast.LabeledStmt:
+	default:
+		return false
+	}
+	found := false
+	ast.Inspect(st, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false // a function already
+		case *ast.AssignStmt:
+			found = found || (n.Tok == token.DEFINE && len(n.Lhs) > 1)
+		case *ast.ValueSpec:
+			found = found || len(n.Names) > 1
+		}
+		return !found
+	})
+	return found
+}
+
 // resultCounts records how many results the functions and methods a chunk
 // declares have (methods by name only).
 func resultCounts(f *ast.File) (funcs, methods map[string]int) {
@@ -298,6 +332,11 @@ func builtinGap(name string) string {
 			strings.ToUpper(name[:1]) + name[1:] + " for float64, or an if"
 	}
 }
+
+// typeInferenceGap explains yaegi's other "constant definition loop": a
+// top-level variable initialised by indexing a slice of a compiled struct's
+// field (b := m.Blocks[0]).
+const typeInferenceGap = "the interpreter (yaegi v0.16.1) cannot infer the type of this top-level variable: declare it with its type (var b *marill.Block = m.Blocks[0]), or compute it inside a function"
 
 const (
 	rangeIntGap  = "range over an integer (Go 1.22) is not supported by the interpreter (yaegi v0.16.1): write for i := 0; i < n; i++"
@@ -383,18 +422,28 @@ var intTypes = map[string]bool{"int": true, "int8": true, "int16": true, "int32"
 func noGlobal(string) (reflect.Value, bool) { return reflect.Value{}, false }
 
 // rewriteGo makes a go statement recover a panic of its goroutine and report
-// it to the session, instead of letting it kill the process. A function
-// literal gets a deferred recover as its first statement; any other call
-// has its function and arguments evaluated where the go statement is (as Go
-// does) and is then called by such a literal. Line breaks are kept so
-// positions after the statement do not move.
-func rewriteGo(g *ast.GoStmt, offset func(token.Pos) int, text, site string, gensym func() string, known func(string) bool) edit {
-	guard := "defer func() { " + hookName + ".GoPanic(" + strconv.Quote(site) + ", recover()) }(); "
+// it to the session, instead of letting it kill the process, and tells the
+// session which evaluation started the goroutine (its output and displays
+// go to that input's cell, also after the input has finished). A function
+// literal gets the registration and a deferred recover as its first
+// statements; any other call has its function and arguments evaluated where
+// the go statement is (as Go does) and is then called by such a literal.
+// Line breaks are kept so positions after the statement do not move.
+// replaced reports that the whole statement was rewritten.
+func rewriteGo(g *ast.GoStmt, offset func(token.Pos) int, text, site string, gensym func() string, known func(string) bool) (eds []edit, replaced bool) {
+	prefix := gensym()
+	cell := prefix + "c"
+	open := "{ " + cell + " := " + hookName + ".Cell(); "
+	guard := hookName + ".Enter(" + cell + "); defer func() { " + hookName + ".GoEnd(" + strconv.Quote(site) + ", recover()) }(); "
+	a, b := offset(g.Pos()), offset(g.End())
 	if lit, ok := g.Call.Fun.(*ast.FuncLit); ok {
-		return edit{at: offset(lit.Body.Lbrace) + 1, ins: " " + guard}
+		return []edit{
+			{at: a, ins: open},
+			{at: offset(lit.Body.Lbrace) + 1, ins: " " + guard},
+			{at: b, ins: " }"},
+		}, false
 	}
 	src := func(n ast.Node) string { return text[offset(n.Pos()):offset(n.End())] }
-	prefix := gensym()
 	var names, values, args []string
 	fun := src(g.Call.Fun)
 	if id, ok := g.Call.Fun.(*ast.Ident); !ok || !builtinFuncs[id.Name] || known(id.Name) {
@@ -414,14 +463,13 @@ func rewriteGo(g *ast.GoStmt, offset func(token.Pos) int, text, site string, gen
 		call += "..."
 	}
 	call += ")"
-	a, b := offset(g.Pos()), offset(g.End())
 	var out strings.Builder
-	out.WriteString("{ ")
+	out.WriteString(open)
 	if len(names) > 0 {
 		out.WriteString(strings.Join(names, ", ") + " := " + strings.Join(values, ", ") + "; ")
 	}
 	out.WriteString("go func() { " + guard + call + " }() }")
-	return edit{at: a, del: b - a, ins: out.String()}
+	return []edit{{at: a, del: b - a, ins: out.String()}}, true
 }
 
 // constantLike reports whether an argument can be evaluated late without

@@ -56,6 +56,11 @@ func (s *Session) Program() (string, error) {
 			imports["fmt"] = "fmt"
 		}
 	}
+	// display is predeclared in a session (displayDecl).
+	useDisplay := used["display"] && !declared["display"]
+	if useDisplay {
+		used["repl"] = true
+	}
 	needImport := map[string]bool{}
 	for name := range used {
 		if _, ok := imports[name]; ok && !declared[name] && name != hookName {
@@ -112,6 +117,9 @@ func (s *Session) Program() (string, error) {
 	}
 	for _, w := range warnings {
 		b.WriteString(w + "\n")
+	}
+	if useDisplay {
+		b.WriteString(displayDecl + "\n\n")
 	}
 	for _, n := range hoistOrder {
 		fmt.Fprintf(&b, "var %s %s\n", n, hoisted[n])

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/traefik/yaegi/interp"
@@ -99,6 +100,14 @@ type Session struct {
 	// funcResults and methodResults count the results of functions and
 	// methods declared by inputs (-1: methods of that name differ).
 	funcResults, methodResults map[string]int
+
+	// owners maps running goroutines started by evaluated code to the
+	// evaluation that started them; cells holds the evaluations that
+	// started goroutines, by id (see goroutines.go). nOwners is
+	// len(owners), read without the lock.
+	owners  map[int64]*evaluation
+	cells   map[int]*evaluation
+	nOwners atomic.Int64
 }
 
 // input is an evaluated input, kept for Inputs and Program.
@@ -108,15 +117,26 @@ type input struct {
 	main  string // the renamed main function to call, if any
 }
 
-// evaluation is the state of the running evaluation that the hooks
-// (display, goroutine panics, Context) reach.
+// evaluation is the state of an evaluation that the hooks (display,
+// goroutines, Context) reach, while it runs and, through the goroutines
+// it started, after.
 type evaluation struct {
+	id       int // the input's number
 	ctx      context.Context
 	cancel   context.CancelFunc
 	shown    []any
 	didShow  bool
 	goPanics []error
 	exit     *int // set by os.Exit and log.Fatal
+	// stdout and stderr are the live writers when the evaluation started;
+	// errCapture is its Result.Stderr while it runs.
+	stdout, stderr io.Writer
+	errCapture     *capture
+	// trace holds the interpreter's lines for the frames a panic unwound.
+	trace []string
+	done  bool
+	// goroutines counts the running goroutines it started.
+	goroutines int
 }
 
 // Import paths of the per-session packages.
@@ -151,6 +171,7 @@ func New(opts Options) (*Session, error) {
 		s.out.close()
 		return nil, fmt.Errorf("repl: %w", err)
 	}
+	s.errs.setPanicLines(s.panicLine)
 	s.idleOut = &capture{limit: 1 << 20}
 	s.idleErr = &capture{limit: 1 << 20}
 	s.setIdleSinks()
@@ -190,6 +211,9 @@ func (s *Session) start() error {
 	if err := in.Use(s.exits(in)); err != nil {
 		return fmt.Errorf("repl: %w", err)
 	}
+	if err := in.Use(s.printers()); err != nil {
+		return fmt.Errorf("repl: %w", err)
+	}
 	base, stop := context.WithCancel(context.Background())
 	s.mu.Lock()
 	s.in, s.base, s.stop = in, base, stop
@@ -197,18 +221,30 @@ func (s *Session) start() error {
 	s.declared = map[string]bool{}
 	s.funcResults, s.methodResults = map[string]int{}, map[string]int{}
 	s.inputs = nil
+	s.owners, s.cells = map[int64]*evaluation{}, map[int]*evaluation{}
+	s.nOwners.Store(0)
 	s.mu.Unlock()
 	specs := []importSpec{{name: hookName, path: hookPath}, {path: replPath}}
 	for _, p := range symbols.Paths() {
 		specs = append(specs, importSpec{path: p})
 	}
-	_, err := s.importPackages(context.Background(), specs)
-	return err
+	if _, err := s.importPackages(context.Background(), specs); err != nil {
+		return err
+	}
+	if _, err := in.Eval(displayDecl); err != nil {
+		return fmt.Errorf("repl: %w", err)
+	}
+	return nil
 }
 
-// hooks are the per-session packages: repl (Context), and the hook package
-// the rewritten input calls (Show displays a value, GoPanic reports a
-// goroutine's panic).
+// displayDecl predeclares display, the short name of repl.Display (a
+// variable, so that an input may declare its own display function).
+const displayDecl = "var display = repl.Display"
+
+// hooks are the per-session packages: repl (Context, Display, NewDisplay,
+// Progress and the display types), and the hook package the rewritten
+// input calls (Show displays a value; Cell, Enter and GoEnd register a
+// started goroutine and report its panic).
 func (s *Session) hooks() interp.Exports {
 	show := reflect.ValueOf(func(vs ...any) {
 		s.mu.Lock()
@@ -217,27 +253,32 @@ func (s *Session) hooks() interp.Exports {
 		}
 		s.mu.Unlock()
 	})
-	goPanic := reflect.ValueOf(func(site string, r any) {
-		if r == nil {
-			return
-		}
-		err := &GoroutinePanicError{Site: site, Value: unwrapValue(r)}
-		fmt.Fprintf(s.errs.w, "repl: %v\n", err)
-		s.mu.Lock()
-		if s.cur != nil {
-			s.cur.goPanics = append(s.cur.goPanics, err)
-		}
-		s.mu.Unlock()
-	})
 	stringer := []reflect.Type{
 		reflect.TypeOf((*fmt.Formatter)(nil)).Elem(),
 		reflect.TypeOf((*fmt.Stringer)(nil)).Elem(),
 	}
 	return interp.Exports{
-		hookPath + "/hook": {"Show": show, "GoPanic": goPanic},
-		replPath + "/repl": {"Context": reflect.ValueOf(s.context)},
-		// Values of interpreted types reach Show wrapped as fmt.Stringer when
-		// they have a String method, as they reach fmt.Println.
+		hookPath + "/hook": {
+			"Show":  show,
+			"Cell":  reflect.ValueOf(s.cellHook),
+			"Enter": reflect.ValueOf(s.enterHook),
+			"GoEnd": reflect.ValueOf(s.goEndHook),
+		},
+		replPath + "/repl": {
+			"Context":       reflect.ValueOf(s.context),
+			"Display":       reflect.ValueOf(s.displayHook),
+			"NewDisplay":    reflect.ValueOf(s.newDisplayHook),
+			"Progress":      reflect.ValueOf(s.progressHook),
+			"DisplayHandle": reflect.ValueOf((*DisplayHandle)(nil)),
+			"Displayer":     reflect.ValueOf((*Displayer)(nil)),
+			"HTML":          reflect.ValueOf((*HTML)(nil)),
+			"Markdown":      reflect.ValueOf((*Markdown)(nil)),
+			"SVG":           reflect.ValueOf((*SVG)(nil)),
+			"PNG":           reflect.ValueOf((*PNG)(nil)),
+		},
+		// Values of interpreted types reach Show wrapped as fmt.Stringer
+		// when they have a String method. (Not Display: the interpreter's
+		// wrapping panics for some calls through variadic parameters.)
 		".": {"MapTypes": reflect.ValueOf(map[reflect.Value][]reflect.Type{show: stringer})},
 	}
 }
@@ -436,14 +477,14 @@ func (s *Session) evalInput(ctx context.Context, src, file string) (*Result, err
 	s.count++
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	ev := &evaluation{ctx: ctx, cancel: cancel}
-	s.cur = ev
 	live, liveErr := s.opts.Stdout, s.opts.Stderr
+	stdout := &capture{live: live, limit: s.opts.OutputLimit}
+	stderr := &capture{live: liveErr, limit: s.opts.OutputLimit}
+	ev := &evaluation{id: s.count, ctx: ctx, cancel: cancel, stdout: live, stderr: liveErr, errCapture: stderr}
+	s.cur = ev
 	s.mu.Unlock()
 
 	start := time.Now()
-	stdout := &capture{live: live, limit: s.opts.OutputLimit}
-	stderr := &capture{live: liveErr, limit: s.opts.OutputLimit}
 	s.takeIdle(stdout, stderr)
 
 	res := &Result{}
@@ -454,13 +495,22 @@ func (s *Session) evalInput(ctx context.Context, src, file string) (*Result, err
 	s.setIdleSinks()
 	s.mu.Lock()
 	s.cur = nil
+	ev.done, ev.errCapture = true, nil
+	if ev.goroutines == 0 {
+		delete(s.cells, ev.id)
+	}
 	if err == nil && len(ev.goPanics) == 0 && ev.exit == nil && in != nil {
 		s.inputs = append(s.inputs, *in)
 	}
+	goPanics, trace := ev.goPanics, ev.trace
 	s.mu.Unlock()
 
 	if ev.exit != nil {
 		err = &ExitError{Code: *ev.exit}
+	}
+	var pe *PanicError
+	if errors.As(err, &pe) {
+		pe.Trace = panicFrames(trace)
 	}
 	res.Stdout, res.Stderr = stdout.String(), stderr.String()
 	res.Duration = time.Since(start)
@@ -468,12 +518,26 @@ func (s *Session) evalInput(ctx context.Context, src, file string) (*Result, err
 		last := in.preps[len(in.preps)-1]
 		last.displayed = true
 		res.Values = ev.shown
-		res.Text, res.Files, err = s.display(ev.shown)
+		if _, rich := live.(Displayer); rich {
+			res.Text = displayText(ev.shown)
+		} else {
+			res.Text, res.Files, err = s.display(ev.shown)
+		}
 	}
-	if len(ev.goPanics) > 0 {
-		err = errors.Join(append([]error{err}, ev.goPanics...)...)
+	if len(goPanics) > 0 {
+		err = errors.Join(append([]error{err}, goPanics...)...)
 	}
 	return res, err
+}
+
+// panicLine receives a line the interpreter wrote on the error stream for
+// a frame a panic unwound.
+func (s *Session) panicLine(line string) {
+	s.mu.Lock()
+	if s.cur != nil {
+		s.cur.trace = append(s.cur.trace, line)
+	}
+	s.mu.Unlock()
 }
 
 // takeIdle moves output written while no evaluation ran into this one's,
@@ -493,8 +557,15 @@ func moveCapture(from, to *capture) {
 	}
 }
 
-// run splits, checks, rewrites and evaluates an input, chunk by chunk.
-func (s *Session) run(ctx context.Context, src, file string) (*input, error) {
+// run splits, checks, rewrites and evaluates an input, chunk by chunk. A
+// panic of the session's own code or of the interpreter outside an
+// evaluation is an error too, so that no input ends the process.
+func (s *Session) run(ctx context.Context, src, file string) (res *input, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = nil, fmt.Errorf("repl: internal error (the interpreter failed outside the evaluated code): %v", r)
+		}
+	}()
 	src = dropPackageClause(src)
 	chunks, c, err := split(src)
 	if err != nil {
@@ -639,6 +710,8 @@ func (s *Session) translate(ctx context.Context, err error, p *prepared) error {
 		// level; say which name.
 		if unknown := s.unknown(p.uses); len(unknown) > 0 {
 			msg = strings.Replace(msg, "constant definition loop", "undefined: "+strings.Join(unknown, ", "), 1)
+		} else {
+			msg += ": " + typeInferenceGap
 		}
 	}
 	if m := undefinedRE.FindStringSubmatch(msg); m != nil {
@@ -718,7 +791,7 @@ func (s *Session) results(fun ast.Expr, earlier []*prepared) (int, bool) {
 // session.
 func (s *Session) unknown(names []string) []string {
 	var out []string
-	globals := s.in.Globals()
+	globals := s.globals()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for _, n := range names {
@@ -751,11 +824,23 @@ func (s *Session) gensym() string {
 
 // global returns the value of a session variable or constant.
 func (s *Session) global(name string) (reflect.Value, bool) {
+	v, ok := s.globals()[name]
+	return v, ok
+}
+
+// globals returns the interpreter's globals, or none if the interpreter
+// fails to list them (yaegi v0.16.1 panics on some states left by a failed
+// compilation).
+func (s *Session) globals() (g map[string]reflect.Value) {
 	s.mu.RLock()
 	in := s.in
 	s.mu.RUnlock()
-	v, ok := in.Globals()[name]
-	return v, ok
+	defer func() {
+		if recover() != nil {
+			g = nil
+		}
+	}()
+	return in.Globals()
 }
 
 // dropPackageClause blanks a leading package clause (keeping positions), so

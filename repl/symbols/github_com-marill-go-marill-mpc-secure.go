@@ -10,9 +10,10 @@ import (
 func init() {
 	Symbols["github.com/marill-go/marill/mpc/secure/secure"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"MustNew":  reflect.ValueOf(secure.MustNew),
-		"New":      reflect.ValueOf(secure.New),
-		"NewParty": reflect.ValueOf(secure.NewParty),
+		"MergeViews": reflect.ValueOf(secure.MergeViews),
+		"MustNew":    reflect.ValueOf(secure.MustNew),
+		"New":        reflect.ValueOf(secure.New),
+		"NewParty":   reflect.ValueOf(secure.NewParty),
 
 		// type definitions
 		"Engine":  reflect.ValueOf((*secure.Engine)(nil)),
