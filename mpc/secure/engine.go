@@ -25,6 +25,11 @@ type Options struct {
 	// Timeout bounds every receive: a party that hears nothing from its
 	// peer for this long stops with an error (default 60 s).
 	Timeout time.Duration
+	// Shaping, if set, gives the in-memory link between the parties a
+	// network's latency and bandwidth (transport.Shape on both ends), so a
+	// LAN or WAN run can be reproduced in one process; its report then
+	// includes the network delay.
+	Shaping *transport.Shaping
 }
 
 // Engine runs real two-party computation in one process: the client and
@@ -48,6 +53,7 @@ type Engine struct {
 	meta    mpc.Meta
 
 	dealerTime, offlineTime, onlineTime time.Duration
+	shaped                              *transport.Shaping
 }
 
 var _ mpc.Engine = (*Engine)(nil)
@@ -66,7 +72,15 @@ func New(opts Options) (*Engine, error) {
 		opts.Timeout = 60 * time.Second
 	}
 	a, b := transport.Pipe(transport.MemOptions{Timeout: opts.Timeout})
-	e := &Engine{conns: [2]transport.Conn{a, b}, mat: &proto.Queue{}, fx: f}
+	if opts.Shaping != nil {
+		if a, err = transport.Shape(a, *opts.Shaping); err != nil {
+			return nil, fmt.Errorf("mpc/secure: %w", err)
+		}
+		if b, err = transport.Shape(b, *opts.Shaping); err != nil {
+			return nil, fmt.Errorf("mpc/secure: %w", err)
+		}
+	}
+	e := &Engine{conns: [2]transport.Conn{a, b}, mat: &proto.Queue{}, fx: f, shaped: opts.Shaping}
 	seed := make([]byte, 8)
 	binary.LittleEndian.PutUint64(seed, opts.Seed)
 	for r, conn := range []transport.Conn{a, b, nil} {
@@ -429,6 +443,13 @@ func (e *Engine) Times() (online, offline, dealer time.Duration) {
 	return e.onlineTime, e.offlineTime, e.dealerTime
 }
 
+func (e *Engine) linkNote() string {
+	if e.shaped != nil {
+		return "in-process run with a shaped link (" + e.shaped.String() + "): both parties and the dealer share this machine."
+	}
+	return "in-process run: both parties and the dealer share this machine; no network delay."
+}
+
 // Report returns the run's costs: per row the rounds, the bytes each party
 // sent, the offline bytes each received and the measured online time.
 func (e *Engine) Report() *mpc.Report {
@@ -436,7 +457,7 @@ func (e *Engine) Report() *mpc.Report {
 	return &mpc.Report{
 		Engine: e.Name(), TimeKind: mpc.Measured, Meta: e.meta, Rows: e.rec.Rows(),
 		Notes: []string{
-			"in-process run: both parties and the dealer share this machine; no network delay.",
+			e.linkNote(),
 			fmt.Sprintf("measured: online %v, offline party work %v, dealer %v.", on.Round(time.Millisecond), off.Round(time.Millisecond), dl.Round(time.Millisecond)),
 			"offline bytes include the server's masked weights the client receives before the run.",
 		},

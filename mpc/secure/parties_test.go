@@ -564,3 +564,29 @@ func TestMergedViewsMatchTheEngine(t *testing.T) {
 		t.Error("views of different runs merged")
 	}
 }
+
+// A shaped in-process link adds its latency to every round.
+func TestShapedLink(t *testing.T) {
+	m := tinyModel(t, marill.GPT2, marill.Knobs{})
+	const lat = 2 * time.Millisecond
+	e, err := New(Options{Shaping: &transport.Shaping{Latency: lat}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if _, err := m.Forward(context.Background(), e, marill.RandomInput(m.Config, 1)); err != nil {
+		t.Fatal(err)
+	}
+	r := e.Report()
+	on, _, _ := e.Times()
+	rounds := r.Total().Rounds
+	if on < time.Duration(rounds)*lat {
+		t.Errorf("online %v for %d rounds at %v one-way latency", on, rounds, lat)
+	}
+	if !strings.Contains(strings.Join(r.Notes, " "), "shaped link") {
+		t.Errorf("the report does not say the link was shaped: %v", r.Notes)
+	}
+	if _, err := New(Options{Shaping: &transport.Shaping{Latency: -1}}); err == nil {
+		t.Error("a negative latency was accepted")
+	}
+}
