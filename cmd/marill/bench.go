@@ -19,6 +19,7 @@ import (
 	"github.com/marill-go/marill/mpc/fxp"
 	"github.com/marill-go/marill/mpc/proto"
 	"github.com/marill-go/marill/mpc/secure"
+	"github.com/marill-go/marill/mpc/transport"
 	"github.com/marill-go/marill/sim"
 )
 
@@ -75,7 +76,7 @@ func benchConfig(name string) (marill.Knobs, string, bool) {
 	return marill.Knobs{}, "", false
 }
 
-const benchUsage = `usage: marill bench [-model NAME] [-seq N] [-layers L] [-configs LIST] [-estimate] [-json]
+const benchUsage = `usage: marill bench [-model NAME] [-seq N] [-layers L] [-configs LIST] [-network NET] [-estimate] [-json]
 
 Runs real two-party inference (the in-process secure engine with its
 dealer) once per configuration, each in a fresh process, and prints online
@@ -85,6 +86,8 @@ With -estimate (the default) it first calibrates this machine's kernels
 (marill-sim calibrate), prices each run with the simulator's Ours family
 and prints the estimated online time, its ratio to the measured one, and
 whether the simulated rounds and bytes equal the measured ones row by row.
+-network shapes the in-process link (latency, bandwidth) and estimates on
+the same network.
 Configurations (comma-separated): standard, knobs (freeze 1/2, LoRA 8,
 merge ×4), standard+approx and knobs+approx (2Quad softmax, Quad
 GeLU/SiLU), freeze, lora, merge.
@@ -101,11 +104,12 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	estimate := fs.Bool("estimate", true, "calibrate, then compare the simulator's time estimate")
 	one := fs.String("one", "", "internal: run one configuration in this process")
 	profile := fs.String("compute", "", "internal: compute profile for the estimate")
+	network := fs.String("network", "", "shape the parties' link like this network (RATE/LATENCY, e.g. 1Gbps/0.5ms, or lan, wan) and estimate on it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *one != "" {
-		r, err := benchOne(ctx, *model, *seq, *layers, *one, *profile)
+		r, err := benchOne(ctx, *model, *seq, *layers, *one, *profile, *network)
 		if err != nil {
 			return err
 		}
@@ -156,7 +160,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stderr, "bench: %s %s n=%d ...\n", *model, name, *seq)
 		cmd := exec.CommandContext(ctx, self, "bench", "-model", *model, "-seq", fmt.Sprint(*seq),
-			"-layers", fmt.Sprint(*layers), "-one", name, "-compute", computeFile)
+			"-layers", fmt.Sprint(*layers), "-one", name, "-compute", computeFile, "-network", *network)
 		cmd.Stderr = stderr
 		out, err := cmd.Output()
 		if err != nil {
@@ -178,8 +182,12 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *layers > 0 {
 		layersNote = fmt.Sprintf(" · first %d blocks", *layers)
 	}
+	link := "in-process (no network delay)"
+	if *network != "" {
+		link = "in-process, link shaped as " + *network
+	}
 	t := &table.Table{
-		Title: fmt.Sprintf("secure 2PC-Dealer · %s%s · n=%d · in-process (no network delay) · %d cores", *model, layersNote, *seq, runtime.NumCPU()),
+		Title: fmt.Sprintf("secure 2PC-Dealer · %s%s · n=%d · %s · %d cores", *model, layersNote, *seq, link, runtime.NumCPU()),
 		Header: []string{"configuration", "online time", "estimated", "est/meas", "sim costs", "sent P0", "sent P1", "rounds", "offline P0", "offline P1",
 			"offline party", "dealer time", "peak RSS", "logits err"},
 		Align: []table.Align{table.Left, table.Right, table.Right, table.Right, table.Left, table.Right, table.Right, table.Right, table.Right, table.Right,
@@ -199,7 +207,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			mpc.FormatBytes(r.PeakRSS), fmt.Sprintf("%.3f%%", 100*r.LogitErr))
 	}
 	t.Notes = []string{"times measured; online = the parties' wall time less input-independent steps; logits err = max |secure − float64| / max |float64|.",
-		"estimated = sim.Ours on this machine's calibrated kernels, in-process network; sim costs: whether its rounds and bytes (online, offline, per party) equal the measured ones row by row."}
+		"estimated = sim.Ours on this machine's calibrated kernels and the same network; sim costs: whether its rounds and bytes (online, offline, per party) equal the measured ones row by row."}
 	for _, r := range results {
 		t.Notes = append(t.Notes, fmt.Sprintf("%s — online time by op: %s", r.Config, r.TopOps))
 		t.Notes = append(t.Notes, fmt.Sprintf("%s — error vs float64 by layer: %s", r.Config, r.LayerErr))
@@ -214,7 +222,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func secs(s float64) string { return fmt.Sprintf("%.2f s", s) }
 
 // benchOne runs one configuration in this process.
-func benchOne(ctx context.Context, model string, seq, layers int, name, profile string) (benchResult, error) {
+func benchOne(ctx context.Context, model string, seq, layers int, name, profile, network string) (benchResult, error) {
 	k, desc, ok := benchConfig(name)
 	if !ok {
 		return benchResult{}, fmt.Errorf("bench: unknown configuration %q", name)
@@ -237,7 +245,15 @@ func benchOne(ctx context.Context, model string, seq, layers int, name, profile 
 	}
 	m.Materialize()
 	in := marill.RandomInput(cfg, 7)
-	e, err := secure.New(secure.Options{Seed: 1})
+	opts := secure.Options{Seed: 1}
+	net := sim.InProcess()
+	if network != "" {
+		if net, err = sim.ParseNetwork(network); err != nil {
+			return benchResult{}, err
+		}
+		opts.Shaping = &transport.Shaping{Latency: net.Latency, Bandwidth: net.BitsPerSecond / 8}
+	}
+	e, err := secure.New(opts)
 	if err != nil {
 		return benchResult{}, err
 	}
@@ -279,7 +295,7 @@ func benchOne(ctx context.Context, model string, seq, layers int, name, profile 
 		if err != nil {
 			return benchResult{}, err
 		}
-		est, err := sim.Simulate(ctx, m, sim.Options{Family: sim.NewOurs(), Network: sim.InProcess(), Compute: c})
+		est, err := sim.Simulate(ctx, m, sim.Options{Family: sim.NewOurs(), Network: net, Compute: c})
 		if err != nil {
 			return benchResult{}, err
 		}
