@@ -148,6 +148,23 @@ func TestDCFKeysRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Many keys in one message (a transformer's comparisons come in
+	// thousands): the size bound must not refuse them.
+	many := make([]uint64, 1000)
+	for i := range many {
+		many[i] = uint64(i * 997)
+	}
+	_, km, err := GenDCF(p, rand.Reader, many, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, err := km.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, rest, err := ReadDCFKeys(mb); err != nil || len(rest) != 0 || got.Count != 1000 {
+		t.Fatalf("1000 keys: %v, %d left over", err, len(rest))
+	}
 	b, err := k1.AppendBinary([]byte("prefix"))
 	if err != nil {
 		t.Fatal(err)

@@ -46,8 +46,8 @@ func ReadDCFKeys(b []byte) (*DCFKeys, []byte, error) {
 		return nil, b, fmt.Errorf("fss: malformed DCF keys: key count")
 	}
 	b = b[w:]
-	per := 16*(n+1) + 1 // bytes per key, loosely (the final bits are packed)
-	if count > uint64(len(b))/per+1 {
+	per := 16 * (n + 1) // bytes per key besides its final bit (packed)
+	if count > uint64(len(b))/per {
 		return nil, b, fmt.Errorf("fss: malformed DCF keys: %d keys do not fit in %d bytes", count, len(b))
 	}
 	c := int(count)

@@ -524,6 +524,6 @@ func (p *Party) Scope(name string) func() { return p.rec.Scope(name) }
 
 // Report returns this role's view of the run.
 func (p *Party) Report() *mpc.Report {
-	return &mpc.Report{Engine: p.Name(), TimeKind: mpc.Measured, Meta: p.meta, Rows: p.rec.Rows(),
+	return &mpc.Report{Schema: mpc.ReportSchema, Engine: p.Name(), TimeKind: mpc.Measured, Meta: p.meta, Rows: p.rec.Rows(),
 		Notes: []string{fmt.Sprintf("%v's view: rounds as this party saw them; offline bytes it received.", p.role)}}
 }

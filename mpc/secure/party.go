@@ -122,8 +122,10 @@ func (p *Party) record(oi mpc.OpInfo, before snapshot, start time.Time) {
 		return
 	}
 	after := p.snapshot()
-	c := mpc.Cost{Count: 1, Elements: oi.Elements, MACs: oi.MACs, Time: time.Since(start)}
 	d := after.sub(before)
+	// The operation's online time: input-independent steps inside it
+	// (receiving masked weights, precomputing with them) are offline.
+	c := mpc.Cost{Count: 1, Elements: oi.Elements, MACs: oi.MACs, Time: time.Since(start) - d.offline}
 	c.Rounds = d.net.Stamp
 	switch p.role {
 	case proto.Client:
