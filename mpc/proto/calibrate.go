@@ -204,8 +204,9 @@ func Calibrate(ctx context.Context, f *fxp.Funcs, n int) (map[string]float64, er
 }
 
 // bestWeight times the server's online part of a weight product: the
-// server's wall time for the step less the client's offline work, which
-// the server waits for in process (best of three).
+// server's wall time for the step less its offline part (sending the
+// masked weight and waiting for the client's preprocessing), best of
+// three.
 func bestWeight(ctx context.Context, f *fxp.Funcs, rows, d int, w []uint64, out map[string]float64) error {
 	var fastest time.Duration
 	for rep := 0; rep < 3; rep++ {
@@ -214,7 +215,7 @@ func bestWeight(ctx context.Context, f *fxp.Funcs, rows, d int, w []uint64, out 
 			return err
 		}
 		var mu sync.Mutex
-		var server, clientOffline time.Duration
+		var server, serverOffline time.Duration
 		err = l.RunContext(ctx, func(s *Session) {
 			x := s.Input(Client, make([]uint64, rows*d), rows*d, f.Params().FracBits)
 			off := s.OfflineTime()
@@ -223,18 +224,15 @@ func bestWeight(ctx context.Context, f *fxp.Funcs, rows, d int, w []uint64, out 
 			took := time.Since(start)
 			mu.Lock()
 			defer mu.Unlock()
-			switch s.Role {
-			case Server:
-				server = took
-			case Client:
-				clientOffline = s.OfflineTime() - off
+			if s.Role == Server {
+				server, serverOffline = took, s.OfflineTime()-off
 			}
 		})
 		l.Close()
 		if err != nil {
 			return fmt.Errorf("proto: calibrate %s: %w", KernelWeightMAC, err)
 		}
-		t := max(server-clientOffline, server/10)
+		t := max(server-serverOffline, server/10)
 		if rep == 0 || t < fastest {
 			fastest = t
 		}

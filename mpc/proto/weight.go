@@ -30,8 +30,11 @@ var sent = []uint64{}
 //     shared by all of X's weight products) and C0, and the server B (a
 //     uniform mask of W's shape) and C1 = A·B − C0.
 //  2. Offline, the server sends Ŵ = W + B; the client precomputes
-//     Y0 = A·Ŵ − C0. (Ŵ is a one-time pad of W; in a deployment it is sent
-//     once per model.)
+//     Y0 = A·Ŵ − C0 and answers with an empty message. (Ŵ is a one-time
+//     pad of W; in a deployment the exchange happens once per model,
+//     before any prompt. The empty answer keeps the server's online
+//     product from overlapping the client's preprocessing, so a run's
+//     measured online time is what it would be after preprocessing.)
 //  3. Online, the client sends U0 = X0 − A; the server forms U = U0 + X1 =
 //     X − A (a one-time pad of X) and computes Y1 = U·W − C1. Then
 //     Y0 + Y1 = A·W + A·B − C0 + (X − A)·W − A·B + C0 = X·W.
@@ -104,6 +107,7 @@ func (s *Session) weightProduct(x *Shared, w []uint64, wScale, out, wn int, mul 
 			what := s.unpack(s.recv(), wn, 64)
 			mul(y, x.wA, what)
 			ring.Sub(y, y, m.c0)
+			s.send(nil) // preprocessed
 		})
 		if x.wU == nil {
 			u0 := make([]uint64, x.N)
@@ -121,6 +125,7 @@ func (s *Session) weightProduct(x *Shared, w []uint64, wScale, out, wn int, mul 
 		what := make([]uint64, wn)
 		ring.Add(what, w, m.b)
 		s.send(ring.Pack(nil, what, 64))
+		s.recv() // the client's preprocessing is done
 	})
 	if x.wU == nil {
 		u := s.unpack(s.recv(), x.N, 64)
