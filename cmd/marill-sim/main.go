@@ -288,14 +288,14 @@ func calibrate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if *ours {
-		k, err := proto.Calibrate(ctx, fxp.MustNew(fxp.Default()), 1<<15)
+		k, err := proto.Calibrate(ctx, fxp.MustNew(fxp.Default()), 1<<16)
 		if err != nil {
 			return err
 		}
 		for name, sec := range k {
 			c = c.SetKernel(name, sec)
 		}
-		c.Source += "; ours/* kernels timed with mpc/proto.Calibrate (2^15 elements, in memory)"
+		c.Source += "; ours/* kernels timed with mpc/proto.Calibrate (2^16 elements, in memory)"
 	}
 	b, err := c.JSON()
 	if err != nil {

@@ -127,7 +127,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		k, err := proto.Calibrate(ctx, fxp.MustNew(fxp.Default()), 1<<15)
+		k, err := proto.Calibrate(ctx, fxp.MustNew(fxp.Default()), 1<<16)
 		if err != nil {
 			return err
 		}

@@ -162,7 +162,7 @@ func Calibrate(ctx context.Context, f *fxp.Funcs, n int) (map[string]float64, er
 		return nil, err
 	}
 	minus(KernelSelect, float64(n))
-	const bits = 10
+	const bits = 9 // between GeLU's 8-bit and the exponential's 10-bit tables
 	m := max(n/8, 64)
 	tab := make([]uint64, 1<<bits)
 	for i := range tab {
