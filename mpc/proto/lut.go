@@ -77,7 +77,11 @@ func (s *Session) Lookup(reqs ...LookupReq) [][]*Shared {
 		return out
 	}
 	mats := make([]lutMat, len(reqs))
-	var mine []uint64
+	total := 0
+	for _, rq := range reqs {
+		total += rq.Idx.N
+	}
+	mine := make([]uint64, 0, total)
 	var widths []int
 	for q, rq := range reqs {
 		mt, ok := take[lutMat](s)

@@ -49,26 +49,32 @@ func (s *Session) openFor(bits int, xs ...*Shared) {
 		}
 		return
 	}
-	var mine []uint64
+	total := 0
+	for _, x := range todo {
+		total += x.N
+	}
+	mine := make([]uint64, total)
+	off := 0
 	for _, x := range todo {
 		m, ok := take[openMat](s)
 		if !ok {
 			return
 		}
 		x.rShare = m.r
-		for i, v := range x.share {
-			w := v + m.r[i]
-			if s.Role == Client {
-				w += Offset
+		w := mine[off : off+x.N]
+		ring.Add(w, x.share, m.r)
+		if s.Role == Client {
+			for i := range w {
+				w[i] += Offset
 			}
-			mine = append(mine, w)
 		}
+		off += x.N
 	}
 	theirs := s.exchangeWords(mine, 64)
 	if s.failed() {
 		return
 	}
-	off := 0
+	off = 0
 	for _, x := range todo {
 		x.hat = make([]uint64, x.N)
 		ring.Add(x.hat, mine[off:off+x.N], theirs[off:off+x.N])

@@ -79,7 +79,11 @@ func (s *Session) Select(reqs ...SelectReq) []*Shared {
 		return out
 	}
 	mats := make([]selMat, len(reqs))
-	var mine []uint64
+	total := 0
+	for _, r := range reqs {
+		total += len(r.D)
+	}
+	mine := make([]uint64, 0, total)
 	for i, r := range reqs {
 		m, ok := take[selMat](s)
 		if !ok {

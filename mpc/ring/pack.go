@@ -1,6 +1,10 @@
 package ring
 
-import "fmt"
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+)
 
 // PackedLen is the number of bytes Pack produces for n values of the given
 // width.
@@ -12,23 +16,27 @@ func PackedLen(n, bits int) int { return (n*bits + 7) / 8 }
 // travel at their true width, so byte counts are what a tight
 // implementation would send.
 func Pack(dst []byte, v []uint64, bits int) []byte {
+	// One allocation for the whole stream: openings are large and a
+	// byte-wise append spends more time growing than packing.
+	start := len(dst)
+	dst = slices.Grow(dst, PackedLen(len(v), bits))[:start+PackedLen(len(v), bits)]
+	out := dst[start:]
 	if bits == 64 {
-		for _, x := range v {
-			dst = append(dst, byte(x), byte(x>>8), byte(x>>16), byte(x>>24), byte(x>>32), byte(x>>40), byte(x>>48), byte(x>>56))
+		for i, x := range v {
+			binary.LittleEndian.PutUint64(out[8*i:], x)
 		}
 		return dst
 	}
 	m := Mask(bits)
 	var acc uint64
 	n := 0 // bits in acc
+	pos := 0
 	for _, x := range v {
 		x &= m
 		acc |= x << uint(n)
 		if n+bits >= 64 {
-			for range 8 {
-				dst = append(dst, byte(acc))
-				acc >>= 8
-			}
+			binary.LittleEndian.PutUint64(out[pos:], acc)
+			pos += 8
 			used := 64 - n
 			if used < bits {
 				acc = x >> uint(used)
@@ -41,7 +49,8 @@ func Pack(dst []byte, v []uint64, bits int) []byte {
 		}
 	}
 	for n > 0 {
-		dst = append(dst, byte(acc))
+		out[pos] = byte(acc)
+		pos++
 		acc >>= 8
 		n -= 8
 	}
@@ -57,9 +66,7 @@ func Unpack(dst []uint64, src []byte, bits int) error {
 	}
 	if bits == 64 {
 		for i := range dst {
-			b := src[8*i : 8*i+8]
-			dst[i] = uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-				uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+			dst[i] = binary.LittleEndian.Uint64(src[8*i:])
 		}
 		return nil
 	}

@@ -13,7 +13,12 @@ func TestPackRoundTrip(t *testing.T) {
 			for i := range v {
 				v[i] = r.Uint64()
 			}
-			b := Pack(nil, v, bits)
+			prefix := []byte{0xAA, 0xBB}
+			b := Pack(prefix, v, bits)
+			if b[0] != 0xAA || b[1] != 0xBB {
+				t.Fatalf("bits=%d n=%d: Pack changed the bytes it appends to", bits, n)
+			}
+			b = b[2:]
 			if len(b) != PackedLen(n, bits) {
 				t.Fatalf("bits=%d n=%d: %d bytes, want %d", bits, n, len(b), PackedLen(n, bits))
 			}
