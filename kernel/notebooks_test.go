@@ -92,7 +92,7 @@ func TestNotebooksCommitted(t *testing.T) {
 			t.Errorf("%s: %v (execute it: go test ./kernel -run TestNotebooks -update)", name, err)
 		}
 	}
-	for _, p := range []string{"01-", "02-", "03-", "04-", "05-", "06-", "07-"} {
+	for _, p := range []string{"01-", "02-", "03-", "04-", "05-", "06-", "07-", "08-"} {
 		if !have[p] {
 			t.Errorf("no notebook %s*.ipynb", p)
 		}

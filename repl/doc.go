@@ -22,8 +22,8 @@
 // PNG or SVG method (a plot) is written to a file in Options.PlotDir, and
 // Text names the file.
 //
-// marill's packages — mpc, plain, trace, secure, proto, fn, fxp, sim,
-// plots, marill, study — and repl itself are imported when the session
+// marill's packages — mpc, plain, trace, secure, proto, transport, fn,
+// fxp, sim, plots, marill, study, train, data — and repl itself are imported when the session
 // starts; a standard-library package
 // is imported the first time an input names it (strings.Repeat works with
 // no import line), unless several share the name (rand: import the one you

@@ -146,9 +146,8 @@ const (
 	hookPath = "github.com/marill-go/marill/repl/internal/hook"
 )
 
-// New starts a session with marill's packages imported (mpc, plain, trace,
-// fn, fxp, marill, study and repl; the standard library is imported on
-// first use).
+// New starts a session with marill's packages (symbols.Paths) and repl
+// imported; the standard library is imported on first use.
 func New(opts Options) (*Session, error) {
 	if opts.Args == nil {
 		opts.Args = []string{"marill-repl"}

@@ -226,8 +226,9 @@ func (sh *Shell) report(res *Result, err error) {
 }
 
 const shellHelp = `Type Go: declarations and statements, in any mix; an input continues
-until it parses. marill's packages (marill, study, mpc, plain, trace, fn,
-fxp, repl) are imported; the standard library is imported on first use.
+until it parses. marill's packages (marill, study, train, data, mpc,
+plain, trace, secure, proto, transport, fn, fxp, sim, plots, repl) are
+imported; the standard library is imported on first use.
 An input ending in an expression shows its value. Tab completes, Ctrl-C
 cancels an evaluation (pass repl.Context() to long calls such as
 study.Run), Ctrl-D exits.

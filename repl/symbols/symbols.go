@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-//go:generate go tool yaegi extract github.com/marill-go/marill/mpc github.com/marill-go/marill/mpc/plain github.com/marill-go/marill/mpc/trace github.com/marill-go/marill/mpc/fn github.com/marill-go/marill/mpc/fxp github.com/marill-go/marill/mpc/secure github.com/marill-go/marill/mpc/proto github.com/marill-go/marill/mpc/transport github.com/marill-go/marill/sim github.com/marill-go/marill/plots github.com/marill-go/marill/marill github.com/marill-go/marill/marill/study
+//go:generate go tool yaegi extract github.com/marill-go/marill/mpc github.com/marill-go/marill/mpc/plain github.com/marill-go/marill/mpc/trace github.com/marill-go/marill/mpc/fn github.com/marill-go/marill/mpc/fxp github.com/marill-go/marill/mpc/secure github.com/marill-go/marill/mpc/proto github.com/marill-go/marill/mpc/transport github.com/marill-go/marill/sim github.com/marill-go/marill/plots github.com/marill-go/marill/marill github.com/marill-go/marill/marill/study github.com/marill-go/marill/marill/train github.com/marill-go/marill/marill/train/data
 //go:generate go run ../internal/gendoc -o docs.go
 
 // Symbols maps "import/path/name" to the package's exported symbols, in the
