@@ -150,16 +150,24 @@ func (c Compute) SetKernel(name string, secondsPerElement float64) Compute {
 // assumptions (4 GFLOP/s matmul, 1 G elementwise ops/s) until calibrate
 // measures them; silent-OT throughput (10 M COT/s per core, the order
 // Ferret-style extension reaches) is an assumption (unconfirmed: no Go
-// implementation exists to time).
+// implementation exists to time). The kernels of our own protocols (the
+// Ours family's ours/* units) are proto.Calibrate's figures at 2^16
+// elements on the same 2-vCPU VM, measured on 2026-11-21 ("marill-sim
+// calibrate" writes them for any machine).
 func DevVM2Core() Compute {
 	return Compute{
 		Name:            "dev-vm-2core",
-		Source:          "go-ecosystem.md §6 measurements on the 2-vCPU VM; plain rates and COTs assumed",
+		Source:          "go-ecosystem.md §6 measurements on the 2-vCPU VM; plain rates and COTs assumed; ours/* kernels calibrated 2026-11-21",
 		PlainMACsPerSec: 4e9, PlainOpsPerSec: 1e9,
 		RingMACsPerSec: 2.3e9, RingOpsPerSec: 1e9,
 		PRGBytesPerSec: 9.7e9, AESBlocksPerSec: 55e6,
 		HEMulsPerSec: 1 / 25.3e-6, HEEncsPerSec: 1 / 1.01e-3,
 		COTsPerSec: 10e6,
+		Kernels: map[string]float64{
+			KernelRound: 1.56e-6, KernelOpen: 19.3e-9, KernelTrunc: 2.11e-9, KernelMul: 2.39e-9,
+			KernelDCFBit: 7.31e-9, KernelSelect: 17.2e-9, KernelLookup: 48.3e-9, KernelLocal: 2.36e-9,
+			KernelWeightMAC: 0.197e-9, KernelBeaverMAC: 1.15e-9, KernelLocalMAC: 0.364e-9,
+		},
 	}
 }
 

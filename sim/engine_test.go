@@ -322,3 +322,23 @@ func TestStandaloneOperations(t *testing.T) {
 		}
 	}
 }
+
+// TestDevVM2CoreTimesOurs checks that the default compute profile has a
+// rate for every kernel the Ours family counts, so its estimates include
+// compute without a calibration file.
+func TestDevVM2CoreTimesOurs(t *testing.T) {
+	c := DevVM2Core()
+	var w Work
+	for _, k := range OursKernels() {
+		if c.Kernels[k] <= 0 {
+			t.Errorf("dev-vm-2core has no rate for %s", k)
+		}
+		w.Kernels = append(w.Kernels, KernelWork{Name: k, Count: 1e6})
+	}
+	if d, missing := c.Time(w); len(missing) != 0 || d <= 0 {
+		t.Errorf("Time = %v, missing %v", d, missing)
+	}
+	if s := Server32Core(); s.Kernels[KernelOpen] != c.Kernels[KernelOpen]/16 {
+		t.Errorf("server-32core scales the kernels: open %g, want %g", s.Kernels[KernelOpen], c.Kernels[KernelOpen]/16)
+	}
+}
