@@ -23,9 +23,9 @@
 // Text names the file.
 //
 // marill's packages — mpc, plain, trace, secure, proto, transport, fn,
-// fxp, sim, plots, marill, study, train, data — and repl itself are imported when the session
-// starts; a standard-library package
-// is imported the first time an input names it (strings.Repeat works with
+// fxp, sim, plots, marill, study, train, data — and repl itself are
+// imported when the session starts; a standard-library package is
+// imported the first time an input names it (strings.Repeat works with
 // no import line), unless several share the name (rand: import the one you
 // mean). Import lines are accepted, also for packages already imported.
 // Only the standard library and marill's packages exist for the
