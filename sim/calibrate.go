@@ -22,10 +22,12 @@ type CalibrateOptions struct {
 }
 
 // Calibrate measures this machine's rates for the kernels Work counts and
-// returns them as a Compute profile (one core; the families' work is per
-// party):
+// returns them as a Compute profile (one core, the families' work being
+// per party, except the plaintext matmul: the client computes its frozen
+// layers on every core while its peer waits, as the engines do):
 //
-//   - plaintext float64 matmul: ring.MatMulFloat64 on 256×256×256
+//   - plaintext float64 matmul: ring.MatMulFloat64Parallel on 256×256×256,
+//     every core
 //   - Z_2^64 matmul: ring.MatMul on 256×256×256
 //   - elementwise ring ops: ring.Mul on 2^16-element vectors
 //   - plaintext elementwise ops: a float64 multiply-add loop
@@ -76,7 +78,7 @@ func Calibrate(ctx context.Context, opts CalibrateOptions) (Compute, error) {
 		per  float64 // units per run
 		run  func()
 	}{
-		{&c.PlainMACsPerSec, d * d * d, func() { ring.MatMulFloat64(fc, fa, fb, d, d, d) }},
+		{&c.PlainMACsPerSec, d * d * d, func() { ring.MatMulFloat64Parallel(fc, fa, fb, d, d, d, runtime.NumCPU()) }},
 		{&c.RingMACsPerSec, d * d * d, func() { ring.MatMul(uc, ua, ub, d, d, d) }},
 		{&c.RingOpsPerSec, vec, func() { ring.Mul(vc, va, vb) }},
 		{&c.PlainOpsPerSec, vec, func() {

@@ -166,7 +166,7 @@ func DevVM2Core() Compute {
 		Kernels: map[string]float64{
 			KernelRound: 1.56e-6, KernelOpen: 19.3e-9, KernelTrunc: 2.11e-9, KernelMul: 2.39e-9,
 			KernelDCFBit: 7.31e-9, KernelSelect: 17.2e-9, KernelLookup: 48.3e-9, KernelLocal: 2.36e-9,
-			KernelWeightMAC: 0.197e-9, KernelBeaverMAC: 1.15e-9, KernelLocalMAC: 0.364e-9,
+			KernelWeightMAC: 0.197e-9, KernelBeaverMAC: 1.15e-9, KernelLocalMAC: 0.385e-9,
 		},
 	}
 }

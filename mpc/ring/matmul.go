@@ -20,7 +20,26 @@ func MatMul(c, a, b []uint64, m, k, n int) {
 // band of a's rows. It pays off when the caller's peer is idle (the
 // server's online weight product, which the client waits for); a product
 // smaller than a few million multiply-accumulates runs on one goroutine.
+// Every output element is computed as MatMul computes it, so the result
+// does not depend on the number of workers.
 func MatMulParallel(c, a, b []uint64, m, k, n, workers int) {
+	matMulParallel(c, a, b, m, k, n, workers)
+}
+
+// MatMulFloat64 sets c = a·b in float64 with the same blocking.
+func MatMulFloat64(c, a, b []float64, m, k, n int) {
+	matMul(c, a, b, m, k, n)
+}
+
+// MatMulFloat64Parallel is MatMulFloat64 on up to `workers` goroutines,
+// for plaintext products whose peer is idle (the client's frozen layers);
+// like MatMulParallel, its result does not depend on the number of
+// workers.
+func MatMulFloat64Parallel(c, a, b []float64, m, k, n, workers int) {
+	matMulParallel(c, a, b, m, k, n, workers)
+}
+
+func matMulParallel[T scalar](c, a, b []T, m, k, n, workers int) {
 	const minMACs = 1 << 22
 	bands := min(workers, m, max(1, m*k*n/minMACs))
 	if bands <= 1 {
@@ -37,11 +56,6 @@ func MatMulParallel(c, a, b []uint64, m, k, n, workers int) {
 		}()
 	}
 	wg.Wait()
-}
-
-// MatMulFloat64 sets c = a·b in float64 with the same blocking.
-func MatMulFloat64(c, a, b []float64, m, k, n int) {
-	matMul(c, a, b, m, k, n)
 }
 
 type scalar interface{ ~uint64 | ~float64 }

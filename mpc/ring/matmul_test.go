@@ -91,7 +91,8 @@ func BenchmarkMatMul768(b *testing.B) { benchMatMul(b, 768, 768, 768) }
 func BenchmarkMatMulBERTFFN(b *testing.B) { benchMatMul(b, 128, 768, 3072) }
 
 func TestMatMulParallel(t *testing.T) {
-	for _, sh := range [][3]int{{1, 5, 7}, {3, 4, 5}, {128, 96, 160}, {257, 64, 300}} {
+	// The last two shapes are large enough to be split into bands.
+	for _, sh := range [][3]int{{1, 5, 7}, {3, 4, 5}, {128, 96, 160}, {257, 64, 300}, {300, 128, 257}, {515, 128, 256}} {
 		m, k, n := sh[0], sh[1], sh[2]
 		a, b := make([]uint64, m*k), make([]uint64, k*n)
 		for i := range a {
@@ -108,6 +109,30 @@ func TestMatMulParallel(t *testing.T) {
 			for i := range want {
 				if got[i] != want[i] {
 					t.Fatalf("%v with %d workers: element %d differs", sh, w, i)
+				}
+			}
+		}
+	}
+}
+
+func TestMatMulFloat64Parallel(t *testing.T) {
+	for _, sh := range [][3]int{{3, 4, 5}, {300, 128, 257}, {515, 128, 256}} {
+		m, k, n := sh[0], sh[1], sh[2]
+		a, b := make([]float64, m*k), make([]float64, k*n)
+		for i := range a {
+			a[i] = float64(i%17) - 8.5
+		}
+		for i := range b {
+			b[i] = float64(i%13)/7 - 1
+		}
+		want, got := make([]float64, m*n), make([]float64, m*n)
+		MatMulFloat64(want, a, b, m, k, n)
+		for _, w := range []int{1, 2, 3, 8} {
+			clear(got)
+			MatMulFloat64Parallel(got, a, b, m, k, n, w)
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%v with %d workers: element %d = %v, want %v (bit-identical)", sh, w, i, got[i], want[i])
 				}
 			}
 		}

@@ -3,6 +3,7 @@ package dense
 import (
 	"fmt"
 	"math"
+	"runtime"
 
 	"github.com/marill-go/marill/mpc"
 	"github.com/marill-go/marill/mpc/fn"
@@ -141,7 +142,10 @@ func Rowwise(x []float64, cols, outCols int, f func(r int, dst, row []float64)) 
 	return out
 }
 
-// MatMul multiplies [batch?, m, k] by [k, n] or [batch, k, n].
+// MatMul multiplies [batch?, m, k] by [k, n] or [batch, k, n]. A large
+// product uses every core: the plaintext engines and the client's frozen
+// layers (whose peer is idle) are its callers, and the result is the same
+// on any number of cores.
 func MatMul(x, y []float64, as, bs mpc.Shape) []float64 {
 	m, k, n := as.Rows(), as.Cols(), bs.Cols()
 	batch := 1
@@ -154,7 +158,7 @@ func MatMul(x, y []float64, as, bs mpc.Shape) []float64 {
 	}
 	out := make([]float64, batch*m*n)
 	for h := 0; h < batch; h++ {
-		ring.MatMulFloat64(out[h*m*n:(h+1)*m*n], x[h*m*k:(h+1)*m*k], y[h*bStride:h*bStride+k*n], m, k, n)
+		ring.MatMulFloat64Parallel(out[h*m*n:(h+1)*m*n], x[h*m*k:(h+1)*m*k], y[h*bStride:h*bStride+k*n], m, k, n, runtime.NumCPU())
 	}
 	return out
 }
