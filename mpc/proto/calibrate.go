@@ -203,7 +203,9 @@ func Calibrate(ctx context.Context, f *fxp.Funcs, n int) (map[string]float64, er
 	}
 	if err := best(KernelLocalMAC, float64(rows*d*4*d), func(s *Session, step func(func())) {
 		x := in(s, rows*d)
-		step(func() { s.MatMulPublic(x, ffn, p.FracBits, Dims{Batch: 1, M: rows, K: d, N: 4 * d, BShared: true}, false) })
+		step(func() {
+			s.MatMulPublic(x, ffn, p.FracBits, Dims{Batch: 1, M: rows, K: d, N: 4 * d, BShared: true}, false)
+		})
 	}); err != nil {
 		return nil, err
 	}
