@@ -115,13 +115,15 @@
 // part alone.
 //
 // Compute profiles: DevVM2Core (the reference notes' measurements on the
-// 2-vCPU development VM), Server32Core (an assumed 16× of it), NoCompute
-// (network time only), and measured profiles from Calibrate ("marill-sim
-// calibrate"), which times ring.MatMul, ring.MatMulFloat64, ring.Mul,
-// AES-CTR expansion and single AES blocks on this machine and writes
-// JSON; Compute.SetKernel adds named per-element kernel timings (the
-// secure engine's FSS gates, for example) that a family can count in
-// Work.Kernels. Network profiles: LAN (3 Gbps), LAN5G (5 Gbps), WAN
+// 2-vCPU development VM, with our protocols' kernels calibrated there),
+// Server32Core (an assumed 16× of it), NoCompute (network time only), and
+// measured profiles from Calibrate ("marill-sim calibrate"), which times
+// ring.MatMul, ring.MatMulFloat64Parallel (every core, as the client's
+// plaintext layers run), ring.Mul, AES-CTR expansion and single AES blocks
+// on this machine and writes JSON; Compute.SetKernel adds named
+// per-element kernel timings (our protocols' ours/* kernels, which
+// "marill-sim calibrate" adds from proto.Calibrate) that a family can
+// count in Work.Kernels. Network profiles: LAN (3 Gbps), LAN5G (5 Gbps), WAN
 // (100 Mbps, 40 ms one-way), WANFast, and CustomNetwork or
 // ParseNetwork("1Gbps/0.5ms") — the hook for a shaped loopback run.
 //

@@ -214,7 +214,9 @@ func (t *Table) table() *table.Table {
 			table.Right, table.Right, table.Right, table.Right},
 	}
 	proto := map[string]bool{}
+	replicated := false
 	for _, r := range t.Rows {
+		replicated = replicated || r.Replicates > 1
 		model := fmt.Sprintf("%s n=%d", r.Model, r.SeqLen)
 		if r.Error != "" {
 			tb.AddRow(r.Task, model, r.Label(), r.Metric, "error: "+r.Error, "", "", "", "", "", "")
@@ -246,8 +248,12 @@ func (t *Table) table() *table.Table {
 		ps = append(ps, p)
 	}
 	sort.Strings(ps)
+	value := "value: test metric of the model fine-tuned with the knobs"
+	if replicated {
+		value += " (where several runs are listed: their mean over different seeds, and its range)"
+	}
 	tb.Notes = append(tb.Notes,
-		"value: test metric of the model fine-tuned with the knobs (the mean, and its range, over runs with different seeds); kept: value ÷ standard fine-tuning's (same task, family, training budget and seeds)",
+		value+"; kept: value ÷ standard fine-tuning's (same task, family, training budget and seeds)",
 		"secure time (estimated), online bytes (both parties) and rounds: one forward pass of the preset at n tokens with the same knobs, priced by the simulator ("+strings.Join(ps, ", ")+")")
 	return tb
 }

@@ -176,8 +176,9 @@ func Calibrate(ctx context.Context, f *fxp.Funcs, n int) (map[string]float64, er
 	}
 	minus(KernelLookup, float64(m))
 
-	// Matrix kernels at a transformer's shapes (n rows of width 768 at
-	// most 128 × 768 × 768; attention heads 64 wide).
+	// Matrix kernels at a transformer's shapes (n/1024 rows, 8 to 128, of
+	// width 768; attention heads 64 wide; local products at the FFN's
+	// 768 × 3072).
 	rows := min(128, max(8, n/1024))
 	const d, head = 768, 64
 	w := make([]uint64, d*d)

@@ -11,4 +11,7 @@
 // MatMul is a cache-blocked i-k-j kernel with a four-way unrolled inner
 // loop; it runs on one core (callers parallelise across parties or rows).
 // MatMulFloat64 is the same kernel over float64 for plaintext engines.
+// MatMulParallel and MatMulFloat64Parallel split a's rows over goroutines,
+// for a party whose peer is idle; every output element is computed as the
+// one-core kernel computes it, so results do not depend on the core count.
 package ring

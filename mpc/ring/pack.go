@@ -18,8 +18,8 @@ func PackedLen(n, bits int) int { return (n*bits + 7) / 8 }
 func Pack(dst []byte, v []uint64, bits int) []byte {
 	// One allocation for the whole stream: openings are large and a
 	// byte-wise append spends more time growing than packing.
-	start := len(dst)
-	dst = slices.Grow(dst, PackedLen(len(v), bits))[:start+PackedLen(len(v), bits)]
+	start, size := len(dst), PackedLen(len(v), bits)
+	dst = slices.Grow(dst, size)[:start+size]
 	out := dst[start:]
 	if bits == 64 {
 		for i, x := range v {
